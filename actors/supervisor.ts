@@ -1,0 +1,325 @@
+import { assertEvent, createActor, enqueueActions, setup, spawnChild } from "xstate";
+import type { Codec } from "../protocols/codec.js";
+import { CloseCode } from "../src/constants.js";
+import { BrokerError, ErrorCode, handlerFailure, internalFailure } from "../src/errors.js";
+import type { Transport } from "../src/transport.js";
+import { type ConnectionNotice, connectionMachine, type HeartbeatSettings } from "./connection.js";
+import { ConnectionRegistry } from "./connection-registry.js";
+import type { ActorHooks, ConnectionRecord } from "./hooks.js";
+import { type TimerFiredEvent, type TimerKind, timerLogic } from "./timer.js";
+
+export interface SupervisorInput {
+  readonly hooks: ActorHooks;
+  readonly heartbeat: HeartbeatSettings;
+  readonly closeTimeout: number;
+}
+
+/** What `inspect()` shows of a timer; the callback itself stays out of the snapshot. */
+export interface TimerInfo {
+  readonly kind: TimerKind;
+  readonly ms: number;
+}
+
+export interface SupervisorContext extends SupervisorInput {
+  readonly registry: ConnectionRegistry;
+  /** Metadata of the live timers, keyed like the timer child actors. Mutated in place. */
+  readonly timers: Map<string, TimerInfo>;
+}
+
+/** Who a broadcast goes to: everyone, or one room, minus the `except` ids. */
+export interface BroadcastTarget {
+  readonly room?: string | undefined;
+  readonly except?: ReadonlySet<string> | undefined;
+}
+
+export type SupervisorEvent =
+  | {
+      readonly type: "connection.accept";
+      readonly id: string;
+      readonly transport: Transport;
+      readonly codec: Codec;
+    }
+  | ConnectionNotice
+  | { readonly type: "client.send"; readonly id: string; readonly payload: unknown }
+  | {
+      readonly type: "client.emit";
+      readonly id: string;
+      readonly event: string;
+      readonly data: unknown;
+    }
+  | { readonly type: "client.frame"; readonly id: string; readonly frame: string }
+  | {
+      readonly type: "client.close";
+      readonly id: string;
+      readonly code: number;
+      readonly reason: string;
+    }
+  | ({ readonly type: "broadcast"; readonly payload: unknown } & BroadcastTarget)
+  | { readonly type: "room.join"; readonly id: string; readonly room: string }
+  | { readonly type: "room.leave"; readonly id: string; readonly room: string }
+  | {
+      readonly type: "timer.set";
+      readonly timerId: string;
+      readonly kind: TimerKind;
+      readonly ms: number;
+      readonly callback: () => unknown;
+    }
+  | { readonly type: "timer.clear"; readonly timerId: string }
+  | TimerFiredEvent
+  | { readonly type: "shutdown"; readonly code: number; readonly reason: string }
+  | { readonly type: `xstate.error.actor.${string}`; readonly error: unknown };
+
+/** `xstate.error.actor.<id>`: a connection actor threw; its id follows the prefix. */
+const ACTOR_ERROR_PREFIX = "xstate.error.actor.";
+
+/**
+ * Encodes `payload` once for one codec, as bytes every recipient can share. Returns `null`
+ * (and reports) when the payload cannot be encoded, so one bad payload never throws into the
+ * actor (an actor that throws stops for good).
+ */
+function encodeOnce(
+  encode: () => string,
+  hooks: ActorHooks,
+  id: string | undefined,
+): Buffer | null {
+  try {
+    return Buffer.from(encode());
+  } catch (cause) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    hooks.failed(
+      id,
+      new BrokerError(ErrorCode.ENCODE_FAILED, `Encoding failed: ${reason}`, { cause }),
+    );
+    return null;
+  }
+}
+
+function sendTo(record: ConnectionRecord | undefined, frame: string | Buffer | null): void {
+  if (record?.deliverable && frame !== null) record.transport.send(frame);
+}
+
+/**
+ * The broker's one supervisor: it registers connection actors, owns the rooms and the server
+ * timers (as child actors), delivers whispers and broadcasts, and drains everything on shutdown.
+ * The hot path (a broadcast) costs one event here, one encoding per codec and one transport
+ * write per recipient; no per-recipient actor event.
+ */
+export const supervisorMachine = setup({
+  types: {
+    context: {} as SupervisorContext,
+    events: {} as SupervisorEvent,
+    input: {} as SupervisorInput,
+  },
+  actors: { timer: timerLogic },
+  guards: {
+    noConnections: ({ context }) => context.registry.size === 0,
+  },
+  actions: {
+    admitConnection: ({ context, event, self }) => {
+      assertEvent(event, "connection.accept");
+      const { id, transport, codec } = event;
+      const ref = createActor(connectionMachine, {
+        id,
+        parent: self,
+        input: {
+          id,
+          transport,
+          codec,
+          heartbeat: context.heartbeat,
+          closeTimeout: context.closeTimeout,
+          hooks: context.hooks,
+        },
+      });
+      const record: ConnectionRecord = {
+        id,
+        transport,
+        codec,
+        rooms: new Set(),
+        ref,
+        deliverable: true,
+      };
+      context.registry.add(record);
+      context.hooks.admitted(record);
+      // A stopped actor ignores events anyway; the check keeps late socket events quiet.
+      transport.bind((transportEvent) => {
+        if (ref.getSnapshot().status === "active") ref.send(transportEvent);
+      });
+      ref.start();
+      ref.send({ type: "connection.registered" });
+    },
+    refuseConnection: ({ event }) => {
+      assertEvent(event, "connection.accept");
+      event.transport.close(CloseCode.GOING_AWAY, "server shutting down");
+    },
+    markClosing: ({ context, event }) => {
+      assertEvent(event, "connection.closing");
+      const record = context.registry.get(event.id);
+      if (record) record.deliverable = false;
+    },
+    unregisterConnection: ({ context, event }) => {
+      assertEvent(event, "connection.closed");
+      const record = context.registry.remove(event.id);
+      if (record) context.hooks.disconnected(record, { code: event.code, reason: event.reason });
+    },
+    reapFailedConnection: ({ context, event }) => {
+      if (!("error" in event) || !event.type.startsWith(ACTOR_ERROR_PREFIX)) return;
+      const id = event.type.slice(ACTOR_ERROR_PREFIX.length);
+      const { error } = event;
+      const record = context.registry.remove(id);
+      if (!record) return;
+      record.transport.close(CloseCode.INTERNAL_ERROR, "internal error");
+      context.hooks.failed(id, internalFailure(`connection ${id} stopped`, error));
+      context.hooks.disconnected(record, {
+        code: CloseCode.INTERNAL_ERROR,
+        reason: "internal error",
+      });
+    },
+    deliverPayload: ({ context, event }) => {
+      assertEvent(event, "client.send");
+      const record = context.registry.get(event.id);
+      if (!record) return;
+      sendTo(
+        record,
+        encodeOnce(() => record.codec.encode(event.payload), context.hooks, event.id),
+      );
+    },
+    deliverEvent: ({ context, event }) => {
+      assertEvent(event, "client.emit");
+      const record = context.registry.get(event.id);
+      if (!record) return;
+      const encode = () => record.codec.encodeEvent(event.event, event.data);
+      sendTo(record, encodeOnce(encode, context.hooks, event.id));
+    },
+    deliverFrame: ({ context, event }) => {
+      assertEvent(event, "client.frame");
+      sendTo(context.registry.get(event.id), event.frame);
+    },
+    deliverBroadcast: ({ context, event }) => {
+      assertEvent(event, "broadcast");
+      const { registry, hooks } = context;
+      let recipients: Iterable<ConnectionRecord>;
+      if (event.room === undefined) {
+        recipients = registry.connections.values();
+      } else {
+        const members = registry.rooms.get(event.room);
+        if (!members) return;
+        recipients = recordsOf(registry, members);
+      }
+      // Encode once per codec, never once per recipient.
+      const frames = new Map<Codec, Buffer | null>();
+      for (const record of recipients) {
+        if (!record.deliverable || event.except?.has(record.id)) continue;
+        let frame = frames.get(record.codec);
+        if (frame === undefined) {
+          frame = encodeOnce(() => record.codec.encode(event.payload), hooks, undefined);
+          frames.set(record.codec, frame);
+        }
+        if (frame !== null) record.transport.send(frame);
+      }
+    },
+    closeClient: ({ context, event }) => {
+      assertEvent(event, "client.close");
+      context.registry
+        .get(event.id)
+        ?.ref.send({ type: "connection.close", code: event.code, reason: event.reason });
+    },
+    joinRoom: ({ context, event }) => {
+      assertEvent(event, "room.join");
+      context.registry.join(event.id, event.room);
+    },
+    leaveRoom: ({ context, event }) => {
+      assertEvent(event, "room.leave");
+      context.registry.leave(event.id, event.room);
+    },
+    startTimer: spawnChild("timer", {
+      id: ({ event }) => {
+        assertEvent(event, "timer.set");
+        return event.timerId;
+      },
+      input: ({ context, event }) => {
+        assertEvent(event, "timer.set");
+        const { timerId, kind, ms, callback } = event;
+        return {
+          timerId,
+          kind,
+          ms,
+          callback,
+          onError: (error: unknown) =>
+            context.hooks.failed(undefined, handlerFailure(`${kind} ${timerId}`, error)),
+        };
+      },
+    }),
+    recordTimer: ({ context, event }) => {
+      assertEvent(event, "timer.set");
+      context.timers.set(event.timerId, { kind: event.kind, ms: event.ms });
+    },
+    stopTimer: enqueueActions(({ context, event, enqueue }) => {
+      assertEvent(event, ["timer.clear", "timer.fired"]);
+      if (!context.timers.delete(event.timerId)) return;
+      enqueue.stopChild(event.timerId);
+    }),
+    stopAllTimers: enqueueActions(({ context, enqueue }) => {
+      for (const timerId of context.timers.keys()) enqueue.stopChild(timerId);
+      context.timers.clear();
+    }),
+    closeAllConnections: ({ context, event }) => {
+      assertEvent(event, "shutdown");
+      for (const record of context.registry.connections.values()) {
+        record.ref.send({ type: "connection.close", code: event.code, reason: event.reason });
+      }
+    },
+  },
+}).createMachine({
+  id: "supervisor",
+  description: "Owns connections, rooms and timers; delivers whispers and broadcasts.",
+  context: ({ input }) => ({ ...input, registry: new ConnectionRegistry(), timers: new Map() }),
+  initial: "running",
+  on: {
+    "connection.closing": { actions: "markClosing" },
+    "connection.closed": { actions: "unregisterConnection" },
+    "xstate.error.actor.*": { actions: "reapFailedConnection" },
+    "client.send": { actions: "deliverPayload" },
+    "client.emit": { actions: "deliverEvent" },
+    "client.frame": { actions: "deliverFrame" },
+    "client.close": { actions: "closeClient" },
+    broadcast: { actions: "deliverBroadcast" },
+    "room.join": { actions: "joinRoom" },
+    "room.leave": { actions: "leaveRoom" },
+    "timer.clear": { actions: "stopTimer" },
+    "timer.fired": { actions: "stopTimer" },
+  },
+  states: {
+    running: {
+      description: "Accepting connections, delivering frames and running timers.",
+      on: {
+        "connection.accept": { actions: "admitConnection" },
+        "timer.set": { actions: ["recordTimer", "startTimer"] },
+        shutdown: { target: "draining" },
+      },
+    },
+    draining: {
+      description: "Shutting down: timers stopped, every client asked to close; no new clients.",
+      entry: ["stopAllTimers", "closeAllConnections"],
+      always: { guard: "noConnections", target: "stopped" },
+      on: {
+        "connection.accept": { actions: "refuseConnection" },
+      },
+    },
+    stopped: {
+      description: "Every connection has closed; the broker is stopped.",
+      type: "final",
+    },
+  },
+});
+
+function* recordsOf(
+  registry: ConnectionRegistry,
+  ids: Iterable<string>,
+): Iterable<ConnectionRecord> {
+  for (const id of ids) {
+    const record = registry.connections.get(id);
+    if (record) yield record;
+  }
+}
+
+export type SupervisorActorRef = import("xstate").ActorRefFrom<typeof supervisorMachine>;

@@ -1,0 +1,363 @@
+import { nanoid } from "nanoid";
+import { type Actor, createActor, waitFor } from "xstate";
+import { connectionMachine } from "../actors/connection.js";
+import type { ActorHooks, CloseInfo, ConnectionRecord } from "../actors/hooks.js";
+import { supervisorMachine } from "../actors/supervisor.js";
+import type { AckOutcome, InboundMessage } from "../protocols/codec.js";
+import { type ClientData, ClientHandle, type HandleCommands } from "./client-handle.js";
+import { CloseCode } from "./constants.js";
+import { BrokerError, ErrorCode, handlerFailure } from "./errors.js";
+import { HttpFront } from "./http-front.js";
+import { type BrokerSnapshot, snapshotOf } from "./inspect.js";
+import {
+  type DisconnectInfo,
+  type EventListener,
+  type LifecycleListeners,
+  type ListenerFor,
+  ListenerRegistry,
+  ServerEvent,
+} from "./listeners.js";
+import { type BrokerOptions, type ResolvedOptions, resolveOptions } from "./options.js";
+import { createWebSocketEndpoint } from "./transports/websocket-endpoint.js";
+
+/** Where `listen()` bound the broker. */
+export interface BrokerAddress {
+  readonly host: string;
+  readonly port: number;
+  /** The WebSocket endpoint, e.g. `ws://127.0.0.1:8899/ws`. */
+  readonly url: string;
+}
+
+/** Who a broadcast reaches: everyone (default) or one room, minus `except` client ids. */
+export interface BroadcastOptions {
+  readonly room?: string;
+  readonly except?: string | Iterable<string>;
+}
+
+/** Returned by `setInterval`/`setTimeout`; pass it to the matching `clear…`. */
+export type TimerId = string;
+
+type Outcome =
+  | { readonly ok: true; readonly value: unknown }
+  | { readonly ok: false; readonly message: string };
+
+/**
+ * The broker: one HTTP server with the WebSocket endpoint, a supervisor actor that owns
+ * connections, rooms and timers, and the listeners the application registers.
+ */
+export class Broker<TData extends object = ClientData> {
+  readonly #options: ResolvedOptions;
+  readonly #listeners = new ListenerRegistry();
+  readonly #handles = new Map<string, ClientHandle<TData>>();
+  readonly #supervisor: Actor<typeof supervisorMachine>;
+  readonly #http: HttpFront;
+  readonly #commands: HandleCommands;
+  #timerSequence = 0;
+  #closing: Promise<void> | undefined;
+
+  constructor(options: BrokerOptions = {}) {
+    this.#options = resolveOptions(options);
+    const hooks: ActorHooks = {
+      admitted: (record) => this.#admit(record),
+      connected: (id) => this.#announceConnect(id),
+      received: (id, message) => this.#dispatch(id, message),
+      disconnected: (record, info) => this.#announceDisconnect(record, info),
+      failed: (id, error) =>
+        this.#report(id === undefined ? undefined : this.#handles.get(id), error),
+    };
+    this.#supervisor = createActor(supervisorMachine, {
+      input: {
+        hooks,
+        heartbeat: {
+          interval: this.#options.heartbeatInterval,
+          timeout: this.#options.heartbeatTimeout,
+        },
+        closeTimeout: this.#options.closeTimeout,
+      },
+      ...(this.#options.inspect ? { inspect: this.#options.inspect } : {}),
+    });
+    this.#supervisor.start();
+    this.#commands = {
+      whisper: (id, payload) => this.whisper(id, payload),
+      emit: (id, event, data) => this.emit(id, event, data),
+      join: (id, room) => this.join(id, room),
+      leave: (id, room) => this.leave(id, room),
+      disconnect: (id, code, reason) => this.#disconnect(id, code, reason),
+    };
+
+    this.#http = new HttpFront(this.#options.server);
+    const endpoint = createWebSocketEndpoint({
+      path: this.#options.path,
+      maxPayload: this.#options.maxPayload,
+      defaultCodec: this.#options.protocol,
+      codecs: this.#options.codecs,
+      accept: (transport, codec) =>
+        this.#supervisor.send({ type: "connection.accept", id: nanoid(), transport, codec }),
+    });
+    this.#http.addUpgradeRoute((request, socket, head) =>
+      endpoint.handleUpgrade(request, socket, head),
+    );
+    this.#http.addRequestRoute((request, response) => {
+      if (new URL(request.url ?? "/", "http://localhost").pathname !== this.#options.path) {
+        return false;
+      }
+      response.writeHead(426, {
+        Upgrade: "websocket",
+        "Content-Type": "text/plain; charset=utf-8",
+      });
+      response.end("This endpoint speaks WebSocket only\n");
+      return true;
+    });
+  }
+
+  /** Adds a listener: lifecycle events (`connect`, `message`, `disconnect`, `error`) or custom. */
+  on<TEvent extends string>(event: TEvent, listener: ListenerFor<TEvent, TData>): this {
+    this.#listeners.add(event, listener);
+    return this;
+  }
+
+  /** Removes one listener, or every listener of the event when none is given. */
+  off<TEvent extends string>(event: TEvent, listener?: ListenerFor<TEvent, TData>): this {
+    this.#listeners.remove(event, listener);
+    return this;
+  }
+
+  /** Sends a payload to one client, encoded by its codec. False if no such client. */
+  whisper(id: string, payload: unknown): boolean {
+    if (!this.#handles.has(id)) return false;
+    this.#supervisor.send({ type: "client.send", id, payload });
+    return true;
+  }
+
+  /** Sends a named event to one client (`#event|a|b`, `{"type":event,"data":…}`). */
+  emit(id: string, event: string, data?: unknown): boolean {
+    if (!this.#handles.has(id)) return false;
+    this.#supervisor.send({ type: "client.emit", id, event, data });
+    return true;
+  }
+
+  /** Sends a payload to every client, or one room, minus `except`; encoded once per codec. */
+  broadcast(payload: unknown, options: BroadcastOptions = {}): void {
+    const { room, except } = options;
+    const excluded =
+      except === undefined ? undefined : new Set(typeof except === "string" ? [except] : except);
+    this.#supervisor.send({ type: "broadcast", payload, room, except: excluded });
+  }
+
+  /** Puts a client in a room (created on first join). False if no such client. */
+  join(id: string, room: string): boolean {
+    if (!this.#handles.has(id)) return false;
+    this.#supervisor.send({ type: "room.join", id, room });
+    return true;
+  }
+
+  /** Takes a client out of a room (removed when empty). False if no such client. */
+  leave(id: string, room: string): boolean {
+    if (!this.#handles.has(id)) return false;
+    this.#supervisor.send({ type: "room.leave", id, room });
+    return true;
+  }
+
+  /** Calls `callback` every `ms` until cleared or the broker closes. A throw is an `error` event. */
+  setInterval(callback: () => unknown, ms: number): TimerId {
+    return this.#startTimer("interval", callback, ms);
+  }
+
+  clearInterval(timer: TimerId): void {
+    this.#supervisor.send({ type: "timer.clear", timerId: timer });
+  }
+
+  /** Calls `callback` once after `ms` unless cleared or the broker closes first. */
+  setTimeout(callback: () => unknown, ms: number): TimerId {
+    return this.#startTimer("timeout", callback, ms);
+  }
+
+  clearTimeout(timer: TimerId): void {
+    this.#supervisor.send({ type: "timer.clear", timerId: timer });
+  }
+
+  /** Every connected client by id, live. */
+  get clients(): ReadonlyMap<string, ClientHandle<TData>> {
+    return this.#handles;
+  }
+
+  /** Every non-empty room with its member ids, live. */
+  get rooms(): ReadonlyMap<string, ReadonlySet<string>> {
+    return this.#supervisor.getSnapshot().context.registry.rooms;
+  }
+
+  /** A JSON-serialisable snapshot of the supervisor, its timers and every connection actor. */
+  inspect(): BrokerSnapshot {
+    return snapshotOf(this.#supervisor, supervisorMachine, connectionMachine);
+  }
+
+  /** Starts listening (or waits for the attached server to); port 0 picks a free port. */
+  async listen(): Promise<BrokerAddress> {
+    if (this.#closing) {
+      throw new BrokerError(ErrorCode.INVALID_STATE, "Cannot listen: the broker is closed");
+    }
+    const { port, address } = await this.#http.listen(this.#options.port, this.#options.host);
+    const host = address.includes(":") ? `[${address}]` : address;
+    return { host: address, port, url: `ws://${host}:${port}${this.#options.path}` };
+  }
+
+  /**
+   * Shuts down: no new clients, timers stopped, frames already queued delivered, then every
+   * client closed with 1001 (`disconnect` fires for each). Resolves when the port is free.
+   */
+  close(): Promise<void> {
+    this.#closing ??= this.#shutdown();
+    return this.#closing;
+  }
+
+  async #shutdown(): Promise<void> {
+    const httpClosed = this.#http.close();
+    this.#supervisor.send({
+      type: "shutdown",
+      code: CloseCode.GOING_AWAY,
+      reason: "server shutting down",
+    });
+    await waitFor(this.#supervisor, (snapshot) => snapshot.status === "done");
+    await httpClosed;
+  }
+
+  #startTimer(kind: "interval" | "timeout", callback: () => unknown, ms: number): TimerId {
+    this.#timerSequence += 1;
+    const timerId = `${kind}-${this.#timerSequence}`;
+    this.#supervisor.send({ type: "timer.set", timerId, kind, ms, callback });
+    return timerId;
+  }
+
+  #disconnect(id: string, code: number, reason: string): boolean {
+    if (!this.#handles.has(id)) return false;
+    this.#supervisor.send({ type: "client.close", id, code, reason });
+    return true;
+  }
+
+  #admit(record: ConnectionRecord): void {
+    this.#handles.set(record.id, new ClientHandle<TData>(record, this.#commands, {} as TData));
+  }
+
+  #announceConnect(id: string): void {
+    const client = this.#handles.get(id);
+    if (!client) return;
+    for (const listener of this.#listeners.get<LifecycleListeners<TData>["connect"]>(
+      ServerEvent.CONNECT,
+    )) {
+      this.#invoke(client, ServerEvent.CONNECT, () => listener(client));
+    }
+  }
+
+  #announceDisconnect(record: ConnectionRecord, info: CloseInfo): void {
+    const client = this.#handles.get(record.id);
+    if (!client) return;
+    this.#handles.delete(record.id);
+    const disconnect: DisconnectInfo = { code: info.code, reason: info.reason };
+    for (const listener of this.#listeners.get<LifecycleListeners<TData>["disconnect"]>(
+      ServerEvent.DISCONNECT,
+    )) {
+      this.#invoke(client, ServerEvent.DISCONNECT, () => listener(client, disconnect));
+    }
+  }
+
+  /**
+   * Runs the listeners of a decoded frame; frames with no listener of their own go to the
+   * `message` listeners, else nowhere. A frame with an `ackId` is answered with the first
+   * listener's result (or its failure).
+   */
+  #dispatch(id: string, message: InboundMessage): void {
+    const client = this.#handles.get(id);
+    if (!client) return;
+    let listeners = this.#listeners.get<EventListener<TData>>(message.event);
+    if (listeners.length === 0) {
+      listeners = this.#listeners.get<EventListener<TData>>(ServerEvent.MESSAGE);
+    }
+    let answer: Promise<Outcome> | undefined;
+    for (const listener of listeners) {
+      const outcome = this.#invoke(client, message.event, () =>
+        (listener as LifecycleListeners<TData>["message"])(client, message.data, message.event),
+      );
+      answer ??= outcome;
+    }
+    if (message.ackId !== undefined && answer) this.#acknowledge(client, message.ackId, answer);
+  }
+
+  /** Calls one listener; a throw or a rejection becomes an `error` event, never a crash. */
+  #invoke(client: ClientHandle<TData>, where: string, call: () => unknown): Promise<Outcome> {
+    const fail = (error: unknown): Outcome => {
+      this.#report(client, handlerFailure(where, error));
+      return { ok: false, message: error instanceof Error ? error.message : String(error) };
+    };
+    try {
+      const value = call();
+      if (value instanceof Promise) {
+        return value.then((resolved): Outcome => ({ ok: true, value: resolved }), fail);
+      }
+      return Promise.resolve({ ok: true, value });
+    } catch (error) {
+      return Promise.resolve(fail(error));
+    }
+  }
+
+  #acknowledge(client: ClientHandle<TData>, ackId: number, answer: Promise<Outcome>): void {
+    void answer.then((outcome) => {
+      const ack: AckOutcome = outcome.ok
+        ? { ok: true, data: outcome.value }
+        : { ok: false, message: outcome.message };
+      let frame: string | undefined;
+      try {
+        frame = this.#codecOf(client.id)?.encodeAck(ackId, ack);
+      } catch (cause) {
+        this.#report(
+          client,
+          new BrokerError(ErrorCode.ENCODE_FAILED, "Encoding failed: the ack's data", { cause }),
+        );
+        frame = this.#codecOf(client.id)?.encodeAck(ackId, {
+          ok: false,
+          message: "unencodable result",
+        });
+      }
+      if (frame !== undefined)
+        this.#supervisor.send({ type: "client.frame", id: client.id, frame });
+    });
+  }
+
+  #codecOf(id: string) {
+    return this.#supervisor.getSnapshot().context.registry.get(id)?.codec;
+  }
+
+  /** Delivers an error to the `error` listeners; with none, prints it rather than throwing. */
+  #report(client: ClientHandle<TData> | undefined, error: BrokerError): void {
+    const listeners = this.#listeners.get<LifecycleListeners<TData>["error"]>(ServerEvent.ERROR);
+    if (listeners.length === 0) {
+      console.error(`[switchboard] ${error.code}: ${error.message}`);
+      return;
+    }
+    for (const listener of listeners) {
+      try {
+        const result = listener(client, error);
+        if (result instanceof Promise)
+          result.catch((cause) => console.error("[switchboard] error listener failed:", cause));
+      } catch (cause) {
+        console.error("[switchboard] error listener failed:", cause);
+      }
+    }
+  }
+}
+
+/**
+ * Creates a broker. Call `listen()` to start it.
+ *
+ * @example
+ * import { createBroker, ServerEvent, separator } from "switchboard";
+ *
+ * const broker = createBroker({ port: 8899, path: "/ws", protocol: separator("|") });
+ * broker.on(ServerEvent.CONNECT, (client) => client.join("lobby"));
+ * broker.on("#chat", (client, data) => broker.broadcast(data, { room: "lobby" }));
+ * const { url } = await broker.listen();
+ */
+export function createBroker<TData extends object = ClientData>(
+  options: BrokerOptions = {},
+): Broker<TData> {
+  return new Broker<TData>(options);
+}

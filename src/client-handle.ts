@@ -1,0 +1,91 @@
+import type { ConnectionRecord } from "../actors/hooks.js";
+import { CloseCode } from "./constants.js";
+import type { TransportKind } from "./transport.js";
+
+/** What a handle asks of its broker; the broker routes each through the supervisor. */
+export interface HandleCommands {
+  whisper(id: string, payload: unknown): boolean;
+  emit(id: string, event: string, data?: unknown): boolean;
+  join(id: string, room: string): boolean;
+  leave(id: string, room: string): boolean;
+  disconnect(id: string, code: number, reason: string): boolean;
+}
+
+/** Free-form data an application keeps on a client (`client.data.name = "alice"`). */
+export type ClientData = Record<string, unknown>;
+
+/**
+ * One connected client as listeners see it: who it is, how it came, which rooms it is in, and
+ * the shortcuts to talk to it.
+ *
+ * @example
+ * broker.on(ServerEvent.CONNECT, (client) => {
+ *   client.data.name = "Guest";
+ *   client.join("lobby");
+ *   client.send({ type: "welcome", id: client.id });
+ * });
+ */
+export class ClientHandle<TData extends object = ClientData> {
+  /** A nanoid, unique for the broker's lifetime. */
+  readonly id: string;
+  /** The peer's IP address. */
+  readonly address: string;
+  /** `websocket`, `sse` or `tcp`. */
+  readonly transport: TransportKind;
+  /** The codec's name: `separator`, `json`, `event-source`. */
+  readonly protocol: string;
+  /** A bag for the application; the broker never reads it. */
+  data: TData;
+
+  readonly #record: ConnectionRecord;
+  readonly #commands: HandleCommands;
+
+  constructor(record: ConnectionRecord, commands: HandleCommands, data: TData) {
+    this.id = record.id;
+    this.address = record.transport.remoteAddress;
+    this.transport = record.transport.kind;
+    this.protocol = record.codec.name;
+    this.data = data;
+    this.#record = record;
+    this.#commands = commands;
+  }
+
+  /** The rooms this client is in, live. */
+  get rooms(): ReadonlySet<string> {
+    return this.#record.rooms;
+  }
+
+  /** Sends a payload to this client (`broker.whisper`). False if it is gone. */
+  send(payload: unknown): boolean {
+    return this.#commands.whisper(this.id, payload);
+  }
+
+  /** Sends a named event to this client (`broker.emit`). False if it is gone. */
+  emit(event: string, data?: unknown): boolean {
+    return this.#commands.emit(this.id, event, data);
+  }
+
+  join(room: string): boolean {
+    return this.#commands.join(this.id, room);
+  }
+
+  leave(room: string): boolean {
+    return this.#commands.leave(this.id, room);
+  }
+
+  /** Closes this client's connection (default 1000); `disconnect` fires when it is gone. */
+  close(code: number = CloseCode.NORMAL, reason = ""): boolean {
+    return this.#commands.disconnect(this.id, code, reason);
+  }
+
+  toJSON(): {
+    id: string;
+    address: string;
+    transport: TransportKind;
+    protocol: string;
+    rooms: string[];
+  } {
+    const { id, address, transport, protocol } = this;
+    return { id, address, transport, protocol, rooms: [...this.rooms] };
+  }
+}

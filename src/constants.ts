@@ -1,0 +1,57 @@
+/** WebSocket close codes the broker uses (RFC 6455 §7.4 and the IANA registry). */
+export const CloseCode = {
+  NORMAL: 1000,
+  GOING_AWAY: 1001,
+  PROTOCOL_ERROR: 1002,
+  ABNORMAL: 1006,
+  INVALID_PAYLOAD: 1007,
+  POLICY_VIOLATION: 1008,
+  MESSAGE_TOO_BIG: 1009,
+  INTERNAL_ERROR: 1011,
+  TRY_AGAIN_LATER: 1013,
+} as const;
+
+export type CloseCodeValue = (typeof CloseCode)[keyof typeof CloseCode];
+
+/** Defaults for every limit and timer; the README's "Limits and defaults" table lists them. */
+export const Defaults = {
+  host: "127.0.0.1",
+  port: 8899,
+  path: "/ws",
+  /** Like Socket.IO's `maxHttpBufferSize` (1e6): a larger frame closes the client with 1009. */
+  maxPayload: 1024 * 1024,
+  /** Ping every 25 s, as Socket.IO does. */
+  heartbeatInterval: 25_000,
+  /** Give up on a peer 20 s after an unanswered ping, as Socket.IO does. */
+  heartbeatTimeout: 20_000,
+  /** How long a closing handshake may take before the socket is destroyed. */
+  closeTimeout: 5_000,
+} as const;
+
+/**
+ * Event names a client frame may never carry: they name lifecycle events or object prototype
+ * members. A frame using one gets a `bad_frame` error frame instead of reaching any listener
+ * (Socket.IO's CVE-2024-38355 was a client event named "error" crashing the server).
+ */
+export const RESERVED_EVENT_NAMES: ReadonlySet<string> = new Set([
+  "connect",
+  "disconnect",
+  "error",
+  "ack",
+  "__proto__",
+  "constructor",
+  "prototype",
+  "hasOwnProperty",
+  "isPrototypeOf",
+  "propertyIsEnumerable",
+  "toString",
+  "toLocaleString",
+  "valueOf",
+  "__defineGetter__",
+  "__defineSetter__",
+  "__lookupGetter__",
+  "__lookupSetter__",
+]);
+
+/** Subprotocol prefix a WebSocket client offers to choose a codec: `switchboard.json`. */
+export const SUBPROTOCOL_PREFIX = "switchboard.";

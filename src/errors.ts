@@ -1,0 +1,69 @@
+import { CloseCode, type CloseCodeValue } from "./constants.js";
+
+/** Every stable error code the broker reports; the README lists each with its meaning. */
+export const ErrorCode = {
+  /** A frame the codec could not decode, or a binary frame on a text codec. */
+  BAD_FRAME: "SB_ERR_BAD_FRAME",
+  /** A frame named like a lifecycle event or an object prototype member. */
+  RESERVED_EVENT: "SB_ERR_RESERVED_EVENT",
+  /** A user handler (event listener or timer callback) threw or rejected. */
+  HANDLER_FAILED: "SB_ERR_HANDLER_FAILED",
+  /** A payload the codec cannot serialise (BigInt, a cycle). */
+  ENCODE_FAILED: "SB_ERR_ENCODE_FAILED",
+  /** `?protocol=` or the configured protocol names no known codec. */
+  UNKNOWN_PROTOCOL: "SB_ERR_UNKNOWN_PROTOCOL",
+  /** A frame or body over `maxPayload`. */
+  PAYLOAD_TOO_LARGE: "SB_ERR_PAYLOAD_TOO_LARGE",
+  /** The transport reported an error (invalid UTF-8, a protocol violation, a reset). */
+  TRANSPORT_FAILED: "SB_ERR_TRANSPORT_FAILED",
+  /** An unexpected failure inside the broker; the client is closed with 1011. */
+  INTERNAL: "SB_ERR_INTERNAL",
+  /** `listen()` called twice, or after `close()`. */
+  INVALID_STATE: "SB_ERR_INVALID_STATE",
+} as const;
+
+export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** The lower-case code a client sees in an error frame, e.g. `bad_frame`. */
+export function wireCode(code: ErrorCodeValue): string {
+  return code.slice("SB_ERR_".length).toLowerCase();
+}
+
+/**
+ * The one error class the broker reports: a stable string `code`, a message prefixed with what
+ * failed, the WebSocket close code it implies (if any) and the original `cause`.
+ *
+ * @example
+ * broker.on(ServerEvent.ERROR, (client, error) => {
+ *   if (error.code === ErrorCode.HANDLER_FAILED) console.error(client?.id, error.cause);
+ * });
+ */
+export class BrokerError extends Error {
+  override readonly name = "BrokerError";
+  readonly code: ErrorCodeValue;
+  readonly closeCode: CloseCodeValue | undefined;
+
+  constructor(
+    code: ErrorCodeValue,
+    message: string,
+    options: { cause?: unknown; closeCode?: CloseCodeValue } = {},
+  ) {
+    super(message, { cause: options.cause });
+    this.code = code;
+    this.closeCode = options.closeCode;
+  }
+}
+
+/** Wraps anything a handler threw into a `BrokerError` that keeps the original as `cause`. */
+export function handlerFailure(where: string, cause: unknown): BrokerError {
+  const reason = cause instanceof Error ? cause.message : String(cause);
+  return new BrokerError(ErrorCode.HANDLER_FAILED, `Handler failed (${where}): ${reason}`, {
+    cause,
+  });
+}
+
+export const internalFailure = (message: string, cause?: unknown): BrokerError =>
+  new BrokerError(ErrorCode.INTERNAL, `Internal failure: ${message}`, {
+    cause,
+    closeCode: CloseCode.INTERNAL_ERROR,
+  });

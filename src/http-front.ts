@@ -1,0 +1,83 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Duplex } from "node:stream";
+import { rejectUpgrade } from "./transports/reject-upgrade.js";
+
+/** Answers a request it recognises and returns true, or returns false to let others try. */
+export type RequestRoute = (request: IncomingMessage, response: ServerResponse) => boolean;
+/** Takes an upgrade it recognises and returns true, or returns false. */
+export type UpgradeRoute = (request: IncomingMessage, socket: Duplex, head: Buffer) => boolean;
+
+/**
+ * The broker's one HTTP server, on which the WebSocket endpoint (and later SSE and the inspector)
+ * are mounted as routes. It either owns a server (and answers 404 for what no route takes) or is
+ * attached to the application's server (and leaves unknown requests to the application).
+ */
+export class HttpFront {
+  readonly server: Server;
+  readonly #owned: boolean;
+  readonly #requestRoutes: RequestRoute[] = [];
+  readonly #upgradeRoutes: UpgradeRoute[] = [];
+  readonly #onRequest = (request: IncomingMessage, response: ServerResponse) =>
+    this.#route(request, response);
+  readonly #onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) =>
+    this.#routeUpgrade(request, socket, head);
+
+  constructor(server?: Server) {
+    this.#owned = server === undefined;
+    this.server = server ?? createServer();
+    this.server.on("request", this.#onRequest);
+    this.server.on("upgrade", this.#onUpgrade);
+  }
+
+  addRequestRoute(route: RequestRoute): void {
+    this.#requestRoutes.push(route);
+  }
+
+  addUpgradeRoute(route: UpgradeRoute): void {
+    this.#upgradeRoutes.push(route);
+  }
+
+  /** Listens (owned server) or waits for the application's server to be listening. */
+  async listen(port: number, host: string): Promise<AddressInfo> {
+    if (!this.server.listening) {
+      await new Promise<void>((resolve, reject) => {
+        const onError = (error: Error) => {
+          this.server.off("listening", onListening);
+          reject(error);
+        };
+        const onListening = () => {
+          this.server.off("error", onError);
+          resolve();
+        };
+        this.server.once("error", onError);
+        this.server.once("listening", onListening);
+        if (this.#owned) this.server.listen(port, host);
+      });
+    }
+    return this.server.address() as AddressInfo;
+  }
+
+  /** Stops accepting connections; resolves once every connection of an owned server is gone. */
+  async close(): Promise<void> {
+    this.server.off("request", this.#onRequest);
+    this.server.off("upgrade", this.#onUpgrade);
+    if (!this.#owned || !this.server.listening) return;
+    await new Promise<void>((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeIdleConnections();
+    });
+  }
+
+  #route(request: IncomingMessage, response: ServerResponse): void {
+    for (const route of this.#requestRoutes) if (route(request, response)) return;
+    if (!this.#owned) return;
+    response.writeHead(404, { "Content-Type": "text/plain; charset=utf-8" });
+    response.end("Not found\n");
+  }
+
+  #routeUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
+    for (const route of this.#upgradeRoutes) if (route(request, socket, head)) return;
+    if (this.#owned) rejectUpgrade(socket, 404, "No WebSocket endpoint at this path");
+  }
+}

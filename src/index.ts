@@ -1,0 +1,41 @@
+/**
+ * switchboard: an actor-model realtime message broker. This file is the only public surface.
+ *
+ * @example
+ * import { createBroker, ServerEvent } from "switchboard";
+ *
+ * const broker = createBroker({ port: 8899 });
+ * broker.on(ServerEvent.MESSAGE, (client, data) => broker.whisper(client.id, data));
+ * await broker.listen();
+ */
+
+export type {
+  AckOutcome,
+  Codec,
+  CodecFailure,
+  DecodeResult,
+  InboundMessage,
+} from "../protocols/codec.js";
+export { json } from "../protocols/json.js";
+export { separator } from "../protocols/separator.js";
+export {
+  type BroadcastOptions,
+  Broker,
+  type BrokerAddress,
+  createBroker,
+  type TimerId,
+} from "./broker.js";
+export { type ClientData, ClientHandle } from "./client-handle.js";
+export { CloseCode, Defaults, RESERVED_EVENT_NAMES } from "./constants.js";
+export { BrokerError, ErrorCode, type ErrorCodeValue } from "./errors.js";
+export type { BrokerSnapshot, ConnectionView } from "./inspect.js";
+export {
+  type DisconnectInfo,
+  type EventListener,
+  type LifecycleListeners,
+  type ListenerFor,
+  ServerEvent,
+  type ServerEventName,
+} from "./listeners.js";
+export type { BrokerOptions, InspectionObserver } from "./options.js";
+export type { Transport, TransportKind } from "./transport.js";

@@ -1,0 +1,39 @@
+/**
+ * The small interface between a socket and its connection actor. Transports (WebSocket, SSE,
+ * TCP) implement it; actors see nothing else of sockets or HTTP, and transports know nothing of
+ * codecs: they carry already-encoded text frames.
+ */
+
+/** How a client reached the broker. */
+export type TransportKind = "websocket" | "sse" | "tcp";
+
+/** What a transport reports to its connection actor. Names match the connection machine. */
+export type TransportEvent =
+  | { readonly type: "socket.message"; readonly frame: string }
+  | { readonly type: "socket.binary"; readonly byteLength: number }
+  | { readonly type: "socket.pong" }
+  | { readonly type: "socket.error"; readonly error: Error }
+  | { readonly type: "socket.closed"; readonly code: number; readonly reason: string };
+
+export type TransportSink = (event: TransportEvent) => void;
+
+export interface Transport {
+  readonly kind: TransportKind;
+  /** The peer's IP address, as the socket saw it. */
+  readonly remoteAddress: string;
+  /** Bytes queued in user space that the kernel has not accepted yet. */
+  readonly bufferedAmount: number;
+  /**
+   * Sends one encoded text frame. A `Buffer` is taken to hold the frame's UTF-8 bytes already, so
+   * a broadcast can convert its text once and hand the same bytes to every recipient.
+   */
+  send(frame: string | Buffer): void;
+  /** Starts a clean close with a close code; the transport reports `socket.closed` when done. */
+  close(code: number, reason: string): void;
+  /** Destroys the socket at once (a dead peer); `socket.closed` follows. */
+  terminate(): void;
+  /** Sends a liveness probe; the peer's answer arrives as `socket.pong`. */
+  ping(): void;
+  /** Routes the transport's events to one sink (the connection actor). Called once. */
+  bind(sink: TransportSink): void;
+}
