@@ -120,6 +120,14 @@ export const connectionMachine = setup({
       if (context.closeCode !== undefined) return {};
       return { closeCode: event.code, closeReason: event.reason };
     }),
+    // ws closes the socket itself after a protocol failure (1007, 1009) and then reports 1006
+    // as the peer's code; the code the failure implies is the one the client was sent.
+    recordTransportFailure: assign(({ context, event }) => {
+      assertEvent(event, "socket.error");
+      if (context.closeCode !== undefined) return {};
+      const { closeCode } = transportFailure(event.error);
+      return closeCode === undefined ? {} : { closeCode, closeReason: event.error.message };
+    }),
     recordHeartbeatTimeout: assign({
       closeCode: CloseCode.ABNORMAL,
       closeReason: HEARTBEAT_TIMEOUT_REASON,
@@ -145,7 +153,7 @@ export const connectionMachine = setup({
   context: ({ input }) => ({ ...input, closeCode: undefined, closeReason: "" }),
   initial: "connecting",
   on: {
-    "socket.error": { actions: "reportTransportError" },
+    "socket.error": { actions: ["recordTransportFailure", "reportTransportError"] },
   },
   states: {
     connecting: {
