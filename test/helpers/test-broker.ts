@@ -8,7 +8,9 @@ afterEach(async () => {
 });
 
 /** A broker on 127.0.0.1, port 0, closed after each test. */
-export async function startBroker(options: BrokerOptions = {}): Promise<{ broker: Broker; url: string; port: number }> {
+export async function startBroker(
+  options: BrokerOptions = {},
+): Promise<{ broker: Broker; url: string; port: number }> {
   const broker = createBroker({ port: 0, host: "127.0.0.1", ...options });
   started.push(broker);
   const { url, port } = await broker.listen();

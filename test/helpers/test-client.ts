@@ -30,7 +30,10 @@ export interface ConnectOptions {
   readonly autoPong?: boolean;
 }
 
-export async function connectClient(url: string, options: ConnectOptions = {}): Promise<TestClient> {
+export async function connectClient(
+  url: string,
+  options: ConnectOptions = {},
+): Promise<TestClient> {
   const socket = new WebSocket(url, options.protocols, {
     autoPong: options.autoPong ?? true,
   });

@@ -87,7 +87,11 @@ describe("rooms, whisper, emit and broadcast", () => {
     broker.on("connect", (client) => {
       ids.push(client.id);
     });
-    const [a, b, c] = [await connectClient(url), await connectClient(url), await connectClient(url)];
+    const [a, b, c] = [
+      await connectClient(url),
+      await connectClient(url),
+      await connectClient(url),
+    ];
     const [idA, idB] = ids as [string, string, string];
     broker.join(idA, "red");
     broker.join(idB, "red");
@@ -97,7 +101,11 @@ describe("rooms, whisper, emit and broadcast", () => {
     broker.broadcast("to red but a", { room: "red", except: idA });
     broker.broadcast("to all");
     expect([await a.next(), await a.next()]).toEqual(["to red", "to all"]);
-    expect([await b.next(), await b.next(), await b.next()]).toEqual(["to red", "to red but a", "to all"]);
+    expect([await b.next(), await b.next(), await b.next()]).toEqual([
+      "to red",
+      "to red but a",
+      "to all",
+    ]);
     expect(await c.next()).toBe("to all");
 
     broker.leave(idA, "red");
@@ -134,7 +142,9 @@ describe("rooms, whisper, emit and broadcast", () => {
 
   it("runs a timeout once and an interval until cleared", async () => {
     const { broker } = await startBroker();
-    const fired = await new Promise<string>((resolve) => broker.setTimeout(() => resolve("once"), 5));
+    const fired = await new Promise<string>((resolve) =>
+      broker.setTimeout(() => resolve("once"), 5),
+    );
     expect(fired).toBe("once");
     let ticks = 0;
     const timer = await new Promise<string>((resolve) => {
@@ -180,7 +190,12 @@ describe("embedding", () => {
     expect(snapshot.supervisor.state).toBe("running");
     expect(snapshot.supervisor.rooms).toEqual({ lobby: [handle.id] });
     expect(snapshot.connections).toEqual([
-      expect.objectContaining({ id: handle.id, state: "open.alive", transport: "websocket", rooms: ["lobby"] }),
+      expect.objectContaining({
+        id: handle.id,
+        state: "open.alive",
+        transport: "websocket",
+        rooms: ["lobby"],
+      }),
     ]);
     expect(JSON.parse(JSON.stringify(snapshot))).toEqual(snapshot);
   });
@@ -191,7 +206,8 @@ describe("embedding", () => {
       inspect: (event) => {
         if (event.type !== "@xstate.snapshot") return;
         const { value } = event.snapshot as { value?: unknown };
-        seen.push(`${event.actorRef.id}:${JSON.stringify(value)}`);
+        const { id } = event.actorRef as { id?: string };
+        seen.push(`${id}:${JSON.stringify(value)}`);
       },
     });
     const disconnected = nextEvent<[ClientHandle]>(broker, "disconnect");

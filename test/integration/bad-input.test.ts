@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { BrokerError, ErrorCode, json } from "../../src/index.js";
-import { connectClient } from "../helpers/test-client.js";
 import { nextEvent, startBroker } from "../helpers/test-broker.js";
+import { connectClient } from "../helpers/test-client.js";
 
 interface ErrorFrame {
   type: "error";

@@ -1,5 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type BrokerError, type ClientHandle, ErrorCode, createBroker, json } from "../../src/index.js";
+import {
+  type BrokerError,
+  type ClientHandle,
+  createBroker,
+  ErrorCode,
+  json,
+} from "../../src/index.js";
 import { nextEvent, startBroker } from "../helpers/test-broker.js";
 import { connectClient } from "../helpers/test-client.js";
 
@@ -91,7 +97,10 @@ describe("faults", () => {
       }, 5);
     });
     await twice;
-    expect(errors.map((error) => error.code)).toEqual([ErrorCode.HANDLER_FAILED, ErrorCode.HANDLER_FAILED]);
+    expect(errors.map((error) => error.code)).toEqual([
+      ErrorCode.HANDLER_FAILED,
+      ErrorCode.HANDLER_FAILED,
+    ]);
     expect(errors[0]?.message).toContain("tick 1");
   });
 
