@@ -1,18 +1,25 @@
-import { assertEvent, assign, sendParent, setup } from "xstate";
+import { type ActorRef, assertEvent, assign, type Snapshot, sendTo, setup } from "xstate";
 import type { Codec } from "../protocols/codec.js";
 import { CloseCode, RESERVED_EVENT_NAMES } from "../src/constants.js";
 import { BrokerError, ErrorCode } from "../src/errors.js";
 import type { Transport, TransportEvent } from "../src/transport.js";
 import type { ActorHooks } from "./hooks.js";
 
-/** Liveness probing: ping after `interval` ms of quiet, give up `timeout` ms later. 0 = off. */
+/**
+ * Liveness probing, as Socket.IO does it: a ping every `interval` ms (whatever else the peer
+ * sends), and the peer is gone if no pong comes within `timeout` ms. `interval` 0 turns it off.
+ */
 export interface HeartbeatSettings {
   readonly interval: number;
   readonly timeout: number;
 }
 
+/** The supervisor as a connection sees it: somewhere to send its notices. */
+export type SupervisorRef = ActorRef<Snapshot<unknown>, ConnectionNotice>;
+
 export interface ConnectionInput {
   readonly id: string;
+  readonly supervisor: SupervisorRef;
   readonly transport: Transport;
   readonly codec: Codec;
   readonly heartbeat: HeartbeatSettings;
@@ -135,10 +142,12 @@ export const connectionMachine = setup({
     recordCloseTimeout: assign(({ context }) => ({
       closeCode: context.closeCode ?? CloseCode.ABNORMAL,
     })),
-    notifyClosing: sendParent(
+    notifyClosing: sendTo(
+      ({ context }) => context.supervisor,
       ({ context }): ConnectionNotice => ({ type: "connection.closing", id: context.id }),
     ),
-    notifyClosed: sendParent(
+    notifyClosed: sendTo(
+      ({ context }) => context.supervisor,
       ({ context }): ConnectionNotice => ({
         type: "connection.closed",
         id: context.id,

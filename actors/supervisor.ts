@@ -1,17 +1,15 @@
-import { assertEvent, createActor, enqueueActions, setup, spawnChild } from "xstate";
+import { assertEvent, enqueueActions, setup, spawnChild } from "xstate";
 import type { Codec } from "../protocols/codec.js";
 import { CloseCode } from "../src/constants.js";
 import { BrokerError, ErrorCode, handlerFailure, internalFailure } from "../src/errors.js";
 import type { Transport } from "../src/transport.js";
-import { type ConnectionNotice, connectionMachine, type HeartbeatSettings } from "./connection.js";
+import type { ConnectionActorRef, ConnectionNotice } from "./connection.js";
 import { ConnectionRegistry } from "./connection-registry.js";
 import type { ActorHooks, ConnectionRecord } from "./hooks.js";
 import { type TimerFiredEvent, type TimerKind, timerLogic } from "./timer.js";
 
 export interface SupervisorInput {
   readonly hooks: ActorHooks;
-  readonly heartbeat: HeartbeatSettings;
-  readonly closeTimeout: number;
 }
 
 /** What `inspect()` shows of a timer; the callback itself stays out of the snapshot. */
@@ -34,12 +32,15 @@ export interface BroadcastTarget {
 
 export type SupervisorEvent =
   | {
+      /** A connection actor, created but not started, for a transport that is up. */
       readonly type: "connection.accept";
       readonly id: string;
+      readonly ref: ConnectionActorRef;
       readonly transport: Transport;
       readonly codec: Codec;
     }
   | ConnectionNotice
+  | { readonly type: "connection.failed"; readonly id: string; readonly error: unknown }
   | { readonly type: "client.send"; readonly id: string; readonly payload: unknown }
   | {
       readonly type: "client.emit";
@@ -66,11 +67,7 @@ export type SupervisorEvent =
     }
   | { readonly type: "timer.clear"; readonly timerId: string }
   | TimerFiredEvent
-  | { readonly type: "shutdown"; readonly code: number; readonly reason: string }
-  | { readonly type: `xstate.error.actor.${string}`; readonly error: unknown };
-
-/** `xstate.error.actor.<id>`: a connection actor threw; its id follows the prefix. */
-const ACTOR_ERROR_PREFIX = "xstate.error.actor.";
+  | { readonly type: "shutdown"; readonly code: number; readonly reason: string };
 
 /**
  * Encodes `payload` once for one codec, as bytes every recipient can share. Returns `null`
@@ -115,21 +112,11 @@ export const supervisorMachine = setup({
     noConnections: ({ context }) => context.registry.size === 0,
   },
   actions: {
-    admitConnection: ({ context, event, self }) => {
+    // Connection actors are created by the broker (each in its own actor system, so stopping
+    // one never scans the timers of all the others) and registered and started here.
+    admitConnection: ({ context, event }) => {
       assertEvent(event, "connection.accept");
-      const { id, transport, codec } = event;
-      const ref = createActor(connectionMachine, {
-        id,
-        parent: self,
-        input: {
-          id,
-          transport,
-          codec,
-          heartbeat: context.heartbeat,
-          closeTimeout: context.closeTimeout,
-          hooks: context.hooks,
-        },
-      });
+      const { id, ref, transport, codec } = event;
       const record: ConnectionRecord = {
         id,
         transport,
@@ -162,13 +149,14 @@ export const supervisorMachine = setup({
       if (record) context.hooks.disconnected(record, { code: event.code, reason: event.reason });
     },
     reapFailedConnection: ({ context, event }) => {
-      if (!("error" in event) || !event.type.startsWith(ACTOR_ERROR_PREFIX)) return;
-      const id = event.type.slice(ACTOR_ERROR_PREFIX.length);
-      const { error } = event;
-      const record = context.registry.remove(id);
+      assertEvent(event, "connection.failed");
+      const record = context.registry.remove(event.id);
       if (!record) return;
       record.transport.close(CloseCode.INTERNAL_ERROR, "internal error");
-      context.hooks.failed(id, internalFailure(`connection ${id} stopped`, error));
+      context.hooks.failed(
+        event.id,
+        internalFailure(`connection ${event.id} stopped`, event.error),
+      );
       context.hooks.disconnected(record, {
         code: CloseCode.INTERNAL_ERROR,
         reason: "internal error",
@@ -277,7 +265,7 @@ export const supervisorMachine = setup({
   on: {
     "connection.closing": { actions: "markClosing" },
     "connection.closed": { actions: "unregisterConnection" },
-    "xstate.error.actor.*": { actions: "reapFailedConnection" },
+    "connection.failed": { actions: "reapFailedConnection" },
     "client.send": { actions: "deliverPayload" },
     "client.emit": { actions: "deliverEvent" },
     "client.frame": { actions: "deliverFrame" },

@@ -3,7 +3,7 @@ import { type Actor, createActor, waitFor } from "xstate";
 import { connectionMachine } from "../actors/connection.js";
 import type { ActorHooks, CloseInfo, ConnectionRecord } from "../actors/hooks.js";
 import { supervisorMachine } from "../actors/supervisor.js";
-import type { AckOutcome, InboundMessage } from "../protocols/codec.js";
+import type { AckOutcome, Codec, InboundMessage } from "../protocols/codec.js";
 import { type ClientData, ClientHandle, type HandleCommands } from "./client-handle.js";
 import { CloseCode } from "./constants.js";
 import { BrokerError, ErrorCode, handlerFailure } from "./errors.js";
@@ -18,6 +18,7 @@ import {
   ServerEvent,
 } from "./listeners.js";
 import { type BrokerOptions, type ResolvedOptions, resolveOptions } from "./options.js";
+import type { Transport } from "./transport.js";
 import { createWebSocketEndpoint } from "./transports/websocket-endpoint.js";
 
 /** Where `listen()` bound the broker. */
@@ -52,6 +53,7 @@ export class Broker<TData extends object = ClientData> {
   readonly #supervisor: Actor<typeof supervisorMachine>;
   readonly #http: HttpFront;
   readonly #commands: HandleCommands;
+  readonly #hooks: ActorHooks;
   #timerSequence = 0;
   #closing: Promise<void> | undefined;
 
@@ -65,15 +67,9 @@ export class Broker<TData extends object = ClientData> {
       failed: (id, error) =>
         this.#report(id === undefined ? undefined : this.#handles.get(id), error),
     };
+    this.#hooks = hooks;
     this.#supervisor = createActor(supervisorMachine, {
-      input: {
-        hooks,
-        heartbeat: {
-          interval: this.#options.heartbeatInterval,
-          timeout: this.#options.heartbeatTimeout,
-        },
-        closeTimeout: this.#options.closeTimeout,
-      },
+      input: { hooks },
       ...(this.#options.inspect ? { inspect: this.#options.inspect } : {}),
     });
     this.#supervisor.start();
@@ -91,8 +87,7 @@ export class Broker<TData extends object = ClientData> {
       maxPayload: this.#options.maxPayload,
       defaultCodec: this.#options.protocol,
       codecs: this.#options.codecs,
-      accept: (transport, codec) =>
-        this.#supervisor.send({ type: "connection.accept", id: nanoid(), transport, codec }),
+      accept: (transport, codec) => this.#accept(transport, codec),
     });
     this.#http.addUpgradeRoute((request, socket, head) =>
       endpoint.handleUpgrade(request, socket, head),
@@ -219,6 +214,35 @@ export class Broker<TData extends object = ClientData> {
     });
     await waitFor(this.#supervisor, (snapshot) => snapshot.status === "done");
     await httpClosed;
+  }
+
+  /**
+   * Creates the connection actor for a transport that is up and hands it to the supervisor,
+   * which registers and starts it. Each connection gets its own actor system (no `parent`):
+   * xstate cancels a stopping actor's timers by scanning its whole system, so one shared
+   * system would make every disconnect cost O(connections).
+   */
+  #accept(transport: Transport, codec: Codec): void {
+    const id = nanoid();
+    const supervisor = this.#supervisor;
+    const ref = createActor(connectionMachine, {
+      id,
+      input: {
+        id,
+        supervisor,
+        transport,
+        codec,
+        heartbeat: {
+          interval: this.#options.heartbeatInterval,
+          timeout: this.#options.heartbeatTimeout,
+        },
+        closeTimeout: this.#options.closeTimeout,
+        hooks: this.#hooks,
+      },
+      ...(this.#options.inspect ? { inspect: this.#options.inspect } : {}),
+    });
+    ref.subscribe({ error: (error) => supervisor.send({ type: "connection.failed", id, error }) });
+    supervisor.send({ type: "connection.accept", id, ref, transport, codec });
   }
 
   #startTimer(kind: "interval" | "timeout", callback: () => unknown, ms: number): TimerId {
