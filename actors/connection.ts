@@ -6,8 +6,9 @@ import type { Transport, TransportEvent } from "../src/transport.js";
 import type { ActorHooks } from "./hooks.js";
 
 /**
- * Liveness probing, as Socket.IO does it: a ping every `interval` ms (whatever else the peer
- * sends), and the peer is gone if no pong comes within `timeout` ms. `interval` 0 turns it off.
+ * Liveness probing, as Socket.IO does it: a ping `interval` ms after the last pong (inbound
+ * frames do not count), and the peer is gone if no pong comes within `timeout` ms.
+ * `interval` 0 turns it off.
  */
 export interface HeartbeatSettings {
   readonly interval: number;
@@ -174,12 +175,13 @@ export const connectionMachine = setup({
       },
     },
     open: {
-      description: "Registered and exchanging frames; the heartbeat probes the peer when quiet.",
+      description: "Registered and exchanging frames; the heartbeat pings the peer periodically.",
       entry: "announceConnect",
       initial: "alive",
       states: {
         alive: {
-          description: "The peer answered recently; a ping goes out after heartbeatInterval.",
+          description:
+            "The peer answered the last ping; the next goes out after heartbeatInterval.",
           after: {
             heartbeatInterval: { guard: "heartbeatEnabled", target: "probing" },
           },

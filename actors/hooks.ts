@@ -1,7 +1,7 @@
-import type { ActorRefFrom, AnyActorRef } from "xstate";
 import type { Codec, InboundMessage } from "../protocols/codec.js";
 import type { BrokerError } from "../src/errors.js";
 import type { Transport } from "../src/transport.js";
+import type { ConnectionActorRef } from "./connection.js";
 
 /** How a connection ended, as the `disconnect` listener sees it. */
 export interface CloseInfo {
@@ -17,7 +17,7 @@ export interface ConnectionRecord {
   /** The rooms this connection is in; the registry keeps it in step with its room index. */
   readonly rooms: Set<string>;
   /** The connection's actor. */
-  ref: AnyActorRef;
+  readonly ref: ConnectionActorRef;
   /** False once the connection starts closing: broadcasts skip it from then on. */
   deliverable: boolean;
 }
@@ -38,5 +38,3 @@ export interface ActorHooks {
   /** Something failed: report it as an `error` event. */
   failed(id: string | undefined, error: BrokerError): void;
 }
-
-export type { ActorRefFrom };

@@ -223,8 +223,12 @@ export class Broker<TData extends object = ClientData> {
    * system would make every disconnect cost O(connections).
    */
   #accept(transport: Transport, codec: Codec): void {
-    const id = nanoid();
     const supervisor = this.#supervisor;
+    if (supervisor.getSnapshot().status !== "active") {
+      transport.close(CloseCode.GOING_AWAY, "server shutting down");
+      return;
+    }
+    const id = nanoid();
     const ref = createActor(connectionMachine, {
       id,
       input: {

@@ -1,0 +1,154 @@
+/**
+ * Test doubles for the actor tests: a fake `Transport` that records what the actors do to it and
+ * lets a test push `TransportEvent`s, a recording `ActorHooks`, a codec wrapper that counts
+ * encodings, and a connection actor built for a supervisor the way the broker builds it.
+ * No sockets, no timers of their own.
+ */
+
+import { type Actor, createActor } from "xstate";
+import { connectionMachine, type HeartbeatSettings } from "../../actors/connection.js";
+import type { ActorHooks, CloseInfo, ConnectionRecord } from "../../actors/hooks.js";
+import type { SupervisorActorRef } from "../../actors/supervisor.js";
+import type { Codec, InboundMessage } from "../../protocols/codec.js";
+import type { BrokerError } from "../../src/errors.js";
+import type { Transport, TransportEvent, TransportSink } from "../../src/transport.js";
+
+export interface FakeTransport extends Transport {
+  /** Every frame as handed to `send`, unconverted (a broadcast hands over a shared `Buffer`). */
+  readonly frames: (string | Buffer)[];
+  /** Every `close(code, reason)` call, in order. */
+  readonly closes: CloseInfo[];
+  /** Counters for `terminate()` and `ping()`. */
+  readonly calls: { terminate: number; ping: number; bind: number };
+  /** The frames sent so far, as text. */
+  sent(): string[];
+  /** Pushes one event through the sink given to `bind`, as the real socket would. */
+  push(event: TransportEvent): void;
+}
+
+export function fakeTransport(): FakeTransport {
+  let sink: TransportSink | undefined;
+  const frames: (string | Buffer)[] = [];
+  const closes: CloseInfo[] = [];
+  const calls = { terminate: 0, ping: 0, bind: 0 };
+  return {
+    kind: "websocket",
+    remoteAddress: "127.0.0.1",
+    bufferedAmount: 0,
+    frames,
+    closes,
+    calls,
+    send(frame) {
+      frames.push(frame);
+    },
+    close(code, reason) {
+      closes.push({ code, reason });
+    },
+    terminate() {
+      calls.terminate++;
+    },
+    ping() {
+      calls.ping++;
+    },
+    bind(next) {
+      calls.bind++;
+      sink = next;
+    },
+    sent() {
+      return frames.map((frame) => (typeof frame === "string" ? frame : frame.toString("utf8")));
+    },
+    push(event) {
+      if (!sink) throw new Error("fake transport: push before bind");
+      sink(event);
+    },
+  };
+}
+
+export interface HookCalls {
+  readonly admitted: ConnectionRecord[];
+  readonly connected: string[];
+  readonly received: { readonly id: string; readonly message: InboundMessage }[];
+  readonly disconnected: { readonly record: ConnectionRecord; readonly info: CloseInfo }[];
+  readonly failed: { readonly id: string | undefined; readonly error: BrokerError }[];
+}
+
+export interface RecordingHooks extends ActorHooks {
+  readonly calls: HookCalls;
+}
+
+export function recordingHooks(): RecordingHooks {
+  const calls: HookCalls = {
+    admitted: [],
+    connected: [],
+    received: [],
+    disconnected: [],
+    failed: [],
+  };
+  return {
+    calls,
+    admitted: (record) => calls.admitted.push(record),
+    connected: (id) => calls.connected.push(id),
+    received: (id, message) => calls.received.push({ id, message }),
+    disconnected: (record, info) => calls.disconnected.push({ record, info }),
+    failed: (id, error) => calls.failed.push({ id, error }),
+  };
+}
+
+export interface CountingCodec extends Codec {
+  /** How many times `encode` ran. */
+  readonly encodes: () => number;
+}
+
+/** Wraps a codec so a test can count `encode` calls (a broadcast must encode once per codec). */
+export function countingCodec(base: Codec): CountingCodec {
+  let encodes = 0;
+  return {
+    name: base.name,
+    decode: (frame) => base.decode(frame),
+    encode: (payload) => {
+      encodes++;
+      return base.encode(payload);
+    },
+    encodeEvent: (event, data) => base.encodeEvent(event, data),
+    encodeError: (code, message) => base.encodeError(code, message),
+    encodeAck: (ackId, outcome) => base.encodeAck(ackId, outcome),
+    encodes: () => encodes,
+  };
+}
+
+export interface ConnectionActorOptions {
+  readonly id: string;
+  readonly transport: Transport;
+  readonly codec: Codec;
+  readonly hooks: ActorHooks;
+  /** Off unless given. */
+  readonly heartbeat?: HeartbeatSettings;
+  readonly closeTimeout?: number;
+}
+
+/**
+ * A connection actor for `supervisor`, created (not started) the way the broker's `#accept`
+ * creates it: its own actor system (no `parent`), the supervisor as the target of its notices,
+ * and its errors reported to the supervisor as `connection.failed`. Hand it over with
+ * `connection.accept`; the supervisor binds the transport and starts it.
+ */
+export function connectionActor(
+  supervisor: SupervisorActorRef,
+  options: ConnectionActorOptions,
+): Actor<typeof connectionMachine> {
+  const { id, transport, codec, hooks } = options;
+  const ref = createActor(connectionMachine, {
+    id,
+    input: {
+      id,
+      supervisor,
+      transport,
+      codec,
+      heartbeat: options.heartbeat ?? { interval: 0, timeout: 0 },
+      closeTimeout: options.closeTimeout ?? 5_000,
+      hooks,
+    },
+  });
+  ref.subscribe({ error: (error) => supervisor.send({ type: "connection.failed", id, error }) });
+  return ref;
+}
