@@ -3,6 +3,7 @@ import { type Actor, createActor, waitFor } from "xstate";
 import { connectionMachine } from "../actors/connection.js";
 import type { ActorHooks, CloseInfo, ConnectionRecord } from "../actors/hooks.js";
 import { supervisorMachine } from "../actors/supervisor.js";
+import { ActorSystemPool } from "../actors/system-pool.js";
 import type { AckOutcome, Codec, InboundMessage } from "../protocols/codec.js";
 import { type ClientData, ClientHandle, type HandleCommands } from "./client-handle.js";
 import { CloseCode } from "./constants.js";
@@ -54,6 +55,7 @@ export class Broker<TData extends object = ClientData> {
   readonly #http: HttpFront;
   readonly #commands: HandleCommands;
   readonly #hooks: ActorHooks;
+  readonly #systems: ActorSystemPool;
   #timerSequence = 0;
   #closing: Promise<void> | undefined;
 
@@ -68,6 +70,7 @@ export class Broker<TData extends object = ClientData> {
         this.#report(id === undefined ? undefined : this.#handles.get(id), error),
     };
     this.#hooks = hooks;
+    this.#systems = new ActorSystemPool(this.#options.inspect);
     this.#supervisor = createActor(supervisorMachine, {
       input: { hooks },
       ...(this.#options.inspect ? { inspect: this.#options.inspect } : {}),
@@ -218,9 +221,8 @@ export class Broker<TData extends object = ClientData> {
 
   /**
    * Creates the connection actor for a transport that is up and hands it to the supervisor,
-   * which registers and starts it. Each connection gets its own actor system (no `parent`):
-   * xstate cancels a stopping actor's timers by scanning its whole system, so one shared
-   * system would make every disconnect cost O(connections).
+   * which registers and starts it. The actor lives in a pooled xstate system shared with at
+   * most 127 others (see `ActorSystemPool` for why neither one system nor one each).
    */
   #accept(transport: Transport, codec: Codec): void {
     const supervisor = this.#supervisor;
@@ -229,8 +231,10 @@ export class Broker<TData extends object = ClientData> {
       return;
     }
     const id = nanoid();
+    const slot = this.#systems.take();
     const ref = createActor(connectionMachine, {
       id,
+      parent: slot.parent,
       input: {
         id,
         supervisor,
@@ -243,9 +247,14 @@ export class Broker<TData extends object = ClientData> {
         closeTimeout: this.#options.closeTimeout,
         hooks: this.#hooks,
       },
-      ...(this.#options.inspect ? { inspect: this.#options.inspect } : {}),
     });
-    ref.subscribe({ error: (error) => supervisor.send({ type: "connection.failed", id, error }) });
+    ref.subscribe({
+      complete: slot.release,
+      error: (error) => {
+        slot.release();
+        supervisor.send({ type: "connection.failed", id, error });
+      },
+    });
     supervisor.send({ type: "connection.accept", id, ref, transport, codec });
   }
 

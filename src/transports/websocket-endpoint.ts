@@ -5,7 +5,7 @@ import type { Codec } from "../../protocols/codec.js";
 import { SUBPROTOCOL_PREFIX } from "../constants.js";
 import type { Transport } from "../transport.js";
 import { rejectUpgrade } from "./reject-upgrade.js";
-import { websocketTransport } from "./websocket.js";
+import { WebSocketTransport } from "./websocket.js";
 
 export interface WebSocketEndpointOptions {
   readonly path: string;
@@ -75,7 +75,7 @@ export function createWebSocketEndpoint(options: WebSocketEndpointOptions): WebS
       const chosen = codec ?? defaultCodec;
       server.handleUpgrade(request, socket, head, (websocket) => {
         const address = request.socket.remoteAddress ?? "";
-        options.accept(websocketTransport(websocket, address), chosen);
+        options.accept(new WebSocketTransport(websocket, address), chosen);
       });
       return true;
     },
