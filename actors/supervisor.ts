@@ -2,14 +2,26 @@ import { assertEvent, enqueueActions, setup, spawnChild } from "xstate";
 import type { Codec } from "../protocols/codec.js";
 import { CloseCode } from "../src/constants.js";
 import { BrokerError, ErrorCode, handlerFailure, internalFailure } from "../src/errors.js";
+import type { ChannelHistories } from "../src/sse/history.js";
 import type { Transport } from "../src/transport.js";
 import type { ConnectionActorRef, ConnectionNotice } from "./connection.js";
 import { ConnectionRegistry } from "./connection-registry.js";
 import type { ActorHooks, ConnectionRecord } from "./hooks.js";
 import { type TimerFiredEvent, type TimerKind, timerLogic } from "./timer.js";
 
+/** Channels: rooms whose deliveries get ids and a replay history (the SSE side). */
+export interface ChannelSettings {
+  readonly histories: ChannelHistories;
+  /** The codec of stream listeners; it also encodes the frames kept in history. */
+  readonly codec: Codec;
+  /** Adds an id to a frame of that codec. */
+  readonly withId: (frame: string, id: string) => string;
+}
+
 export interface SupervisorInput {
   readonly hooks: ActorHooks;
+  /** Absent when ids are off: no history, no replay. */
+  readonly channels?: ChannelSettings | undefined;
 }
 
 /** What `inspect()` shows of a timer; the callback itself stays out of the snapshot. */
@@ -30,6 +42,12 @@ export interface BroadcastTarget {
   readonly except?: ReadonlySet<string> | undefined;
 }
 
+/** What a broadcast did: how many clients it was written to, and its channel id if recorded. */
+export interface DeliveryReport {
+  readonly delivered: number;
+  readonly id?: string;
+}
+
 export type SupervisorEvent =
   | {
       /** A connection actor, created but not started, for a transport that is up. */
@@ -38,6 +56,10 @@ export type SupervisorEvent =
       readonly ref: ConnectionActorRef;
       readonly transport: Transport;
       readonly codec: Codec;
+      /** Rooms joined before anything is delivered (an SSE listener's channel). */
+      readonly rooms?: readonly string[];
+      /** A reconnecting stream's `Last-Event-ID`: replay what it missed in its first room. */
+      readonly resumeFrom?: string | undefined;
     }
   | ConnectionNotice
   | { readonly type: "connection.failed"; readonly id: string; readonly error: unknown }
@@ -55,7 +77,18 @@ export type SupervisorEvent =
       readonly code: number;
       readonly reason: string;
     }
-  | ({ readonly type: "broadcast"; readonly payload: unknown } & BroadcastTarget)
+  | ({
+      readonly type: "broadcast";
+      readonly payload: unknown;
+      /** A named event (`encodeEvent`) rather than a bare payload (`encode`). */
+      readonly event?: string | undefined;
+      readonly report?: ((report: DeliveryReport) => void) | undefined;
+    } & BroadcastTarget)
+  | {
+      readonly type: "channel.close";
+      readonly room: string;
+      readonly report: (closed: number) => void;
+    }
   | { readonly type: "room.join"; readonly id: string; readonly room: string }
   | { readonly type: "room.leave"; readonly id: string; readonly room: string }
   | {
@@ -79,8 +112,17 @@ function encodeOnce(
   hooks: ActorHooks,
   id: string | undefined,
 ): Buffer | null {
+  const text = encodeText(encode, hooks, id);
+  return text === null ? null : Buffer.from(text);
+}
+
+function encodeText(
+  encode: () => string,
+  hooks: ActorHooks,
+  id: string | undefined,
+): string | null {
   try {
-    return Buffer.from(encode());
+    return encode();
   } catch (cause) {
     const reason = cause instanceof Error ? cause.message : String(cause);
     hooks.failed(
@@ -112,8 +154,8 @@ export const supervisorMachine = setup({
     noConnections: ({ context }) => context.registry.size === 0,
   },
   actions: {
-    // Connection actors are created by the broker (each in its own actor system, so stopping
-    // one never scans the timers of all the others) and registered and started here.
+    // Connection actors are created by the broker (in pooled actor systems, see
+    // ActorSystemPool) and registered and started here.
     admitConnection: ({ context, event }) => {
       assertEvent(event, "connection.accept");
       const { id, ref, transport, codec } = event;
@@ -126,6 +168,16 @@ export const supervisorMachine = setup({
         deliverable: true,
       };
       context.registry.add(record);
+      for (const room of event.rooms ?? []) {
+        context.registry.join(id, room);
+        context.channels?.histories.getOrCreate(room);
+      }
+      // Replay before anything live: this action runs to completion, so no delivery can land
+      // between the replayed events and the first live one (no gap, no duplicate).
+      const channel = event.rooms?.[0];
+      if (channel !== undefined && event.resumeFrom !== undefined && context.channels) {
+        replayMissed(context.channels, channel, event.resumeFrom, transport);
+      }
       context.hooks.admitted(record);
       // A stopped actor ignores events anyway; the check keeps late socket events quiet.
       transport.bind((transportEvent) => {
@@ -184,26 +236,59 @@ export const supervisorMachine = setup({
     },
     deliverBroadcast: ({ context, event }) => {
       assertEvent(event, "broadcast");
-      const { registry, hooks } = context;
+      const { registry, hooks, channels } = context;
+      const encodeWith = (codec: Codec) => () =>
+        event.event === undefined
+          ? codec.encode(event.payload)
+          : codec.encodeEvent(event.event, event.payload);
+      // Encode once per codec, never once per recipient.
+      const frames = new Map<Codec, Buffer | null>();
+      // A channel's deliveries get an id and a place in its history, listeners or not.
+      const history = event.room === undefined ? undefined : channels?.histories.get(event.room);
+      let recorded: string | undefined;
+      if (history && channels) {
+        const text = encodeText(encodeWith(channels.codec), hooks, undefined);
+        if (text !== null) {
+          const entry = history.append((id) => channels.withId(text, id), Date.now());
+          recorded = entry.id;
+          frames.set(channels.codec, Buffer.from(entry.frame));
+        }
+      }
       let recipients: Iterable<ConnectionRecord>;
       if (event.room === undefined) {
         recipients = registry.connections.values();
       } else {
-        const members = registry.rooms.get(event.room);
-        if (!members) return;
-        recipients = recordsOf(registry, members);
+        recipients = recordsOf(registry, registry.rooms.get(event.room) ?? []);
       }
-      // Encode once per codec, never once per recipient.
-      const frames = new Map<Codec, Buffer | null>();
+      let delivered = 0;
       for (const record of recipients) {
         if (!record.deliverable || event.except?.has(record.id)) continue;
         let frame = frames.get(record.codec);
         if (frame === undefined) {
-          frame = encodeOnce(() => record.codec.encode(event.payload), hooks, undefined);
+          frame = encodeOnce(encodeWith(record.codec), hooks, undefined);
           frames.set(record.codec, frame);
         }
-        if (frame !== null) record.transport.send(frame);
+        if (frame === null) continue;
+        record.transport.send(frame);
+        delivered += 1;
       }
+      event.report?.(recorded === undefined ? { delivered } : { delivered, id: recorded });
+    },
+    closeChannel: ({ context, event }) => {
+      assertEvent(event, "channel.close");
+      let closed = 0;
+      for (const record of recordsOf(context.registry, [
+        ...(context.registry.rooms.get(event.room) ?? []),
+      ])) {
+        if (record.transport.kind !== "sse") continue;
+        record.ref.send({
+          type: "connection.close",
+          code: CloseCode.NORMAL,
+          reason: "channel closed",
+        });
+        closed += 1;
+      }
+      event.report(closed);
     },
     closeClient: ({ context, event }) => {
       assertEvent(event, "client.close");
@@ -260,7 +345,11 @@ export const supervisorMachine = setup({
 }).createMachine({
   id: "supervisor",
   description: "Owns connections, rooms and timers; delivers whispers and broadcasts.",
-  context: ({ input }) => ({ ...input, registry: new ConnectionRegistry(), timers: new Map() }),
+  context: ({ input }) => ({
+    ...input,
+    registry: new ConnectionRegistry(),
+    timers: new Map(),
+  }),
   initial: "running",
   on: {
     "connection.closing": { actions: "markClosing" },
@@ -271,6 +360,7 @@ export const supervisorMachine = setup({
     "client.frame": { actions: "deliverFrame" },
     "client.close": { actions: "closeClient" },
     broadcast: { actions: "deliverBroadcast" },
+    "channel.close": { actions: "closeChannel" },
     "room.join": { actions: "joinRoom" },
     "room.leave": { actions: "leaveRoom" },
     "timer.clear": { actions: "stopTimer" },
@@ -299,6 +389,21 @@ export const supervisorMachine = setup({
     },
   },
 });
+
+/** Writes what a reconnecting stream missed, or `recovery: {recovered:false}` if it cannot. */
+function replayMissed(
+  channels: ChannelSettings,
+  room: string,
+  lastEventId: string,
+  transport: Transport,
+): void {
+  const recovery = channels.histories.get(room)?.recover(lastEventId, Date.now());
+  if (recovery?.recovered) {
+    for (const entry of recovery.missed) transport.send(entry.frame);
+    return;
+  }
+  transport.send(channels.codec.encodeEvent("recovery", { recovered: false }));
+}
 
 function* recordsOf(
   registry: ConnectionRegistry,

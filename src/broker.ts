@@ -2,9 +2,10 @@ import { nanoid } from "nanoid";
 import { type Actor, createActor, waitFor } from "xstate";
 import { connectionMachine } from "../actors/connection.js";
 import type { ActorHooks, CloseInfo, ConnectionRecord } from "../actors/hooks.js";
-import { supervisorMachine } from "../actors/supervisor.js";
+import { type ChannelSettings, supervisorMachine } from "../actors/supervisor.js";
 import { ActorSystemPool } from "../actors/system-pool.js";
 import type { AckOutcome, Codec, InboundMessage } from "../protocols/codec.js";
+import { withId } from "../protocols/event-source.js";
 import { type ClientData, ClientHandle, type HandleCommands } from "./client-handle.js";
 import { CloseCode } from "./constants.js";
 import { BrokerError, ErrorCode, handlerFailure } from "./errors.js";
@@ -19,6 +20,9 @@ import {
   ServerEvent,
 } from "./listeners.js";
 import { type BrokerOptions, type ResolvedOptions, resolveOptions } from "./options.js";
+import { createSseBackend } from "./sse/backend.js";
+import { createSseRoute } from "./sse/endpoint.js";
+import { ChannelHistories } from "./sse/history.js";
 import type { Transport } from "./transport.js";
 import { createWebSocketEndpoint } from "./transports/websocket-endpoint.js";
 
@@ -34,6 +38,12 @@ export interface BrokerAddress {
 export interface BroadcastOptions {
   readonly room?: string;
   readonly except?: string | Iterable<string>;
+}
+
+/** An SSE listener's admission: its channel's room, and where to resume from. */
+interface StreamAdmission {
+  readonly rooms: readonly string[];
+  readonly resumeFrom: string | undefined;
 }
 
 /** Returned by `setInterval`/`setTimeout`; pass it to the matching `clear…`. */
@@ -72,7 +82,7 @@ export class Broker<TData extends object = ClientData> {
     this.#hooks = hooks;
     this.#systems = new ActorSystemPool(this.#options.inspect);
     this.#supervisor = createActor(supervisorMachine, {
-      input: { hooks },
+      input: { hooks, channels: this.#channelSettings() },
       ...(this.#options.inspect ? { inspect: this.#options.inspect } : {}),
     });
     this.#supervisor.start();
@@ -92,6 +102,26 @@ export class Broker<TData extends object = ClientData> {
       codecs: this.#options.codecs,
       accept: (transport, codec) => this.#accept(transport, codec),
     });
+    const sse = this.#options.sse;
+    if (sse) {
+      const histories = this.#supervisor.getSnapshot().context.channels?.histories;
+      const backend = createSseBackend(
+        this.#supervisor,
+        histories,
+        (transport, channel, lastEventId) =>
+          this.#accept(transport, sse.codec, { rooms: [channel], resumeFrom: lastEventId }),
+      );
+      const route = createSseRoute(
+        {
+          path: sse.path,
+          retry: sse.retry,
+          actions: sse.actions,
+          maxPayload: this.#options.maxPayload,
+        },
+        backend,
+      );
+      this.#http.addRequestRoute(route);
+    }
     this.#http.addUpgradeRoute((request, socket, head) =>
       endpoint.handleUpgrade(request, socket, head),
     );
@@ -224,38 +254,43 @@ export class Broker<TData extends object = ClientData> {
    * which registers and starts it. The actor lives in a pooled xstate system shared with at
    * most 127 others (see `ActorSystemPool` for why neither one system nor one each).
    */
-  #accept(transport: Transport, codec: Codec): void {
+  #accept(transport: Transport, codec: Codec, stream?: StreamAdmission): void {
     const supervisor = this.#supervisor;
     if (supervisor.getSnapshot().status !== "active") {
       transport.close(CloseCode.GOING_AWAY, "server shutting down");
       return;
     }
     const id = nanoid();
-    const slot = this.#systems.take();
     const ref = createActor(connectionMachine, {
       id,
-      parent: slot.parent,
+      parent: this.#systems.nextParent(),
       input: {
         id,
         supervisor,
         transport,
         codec,
         heartbeat: {
-          interval: this.#options.heartbeatInterval,
+          // A stream's heartbeat is its keepalive comment (see SseTransport.ping).
+          interval: stream ? (this.#options.sse?.keepalive ?? 0) : this.#options.heartbeatInterval,
           timeout: this.#options.heartbeatTimeout,
         },
         closeTimeout: this.#options.closeTimeout,
         hooks: this.#hooks,
       },
     });
-    ref.subscribe({
-      complete: slot.release,
-      error: (error) => {
-        slot.release();
-        supervisor.send({ type: "connection.failed", id, error });
-      },
-    });
-    supervisor.send({ type: "connection.accept", id, ref, transport, codec });
+    ref.subscribe({ error: (error) => supervisor.send({ type: "connection.failed", id, error }) });
+    supervisor.send({ type: "connection.accept", id, ref, transport, codec, ...stream });
+  }
+
+  /** Histories and stamping for channels, unless SSE or its ids are off. */
+  #channelSettings(): ChannelSettings | undefined {
+    const sse = this.#options.sse;
+    if (!sse || sse.ids === "none") return undefined;
+    const histories = new ChannelHistories(
+      sse.history,
+      sse.ids === "counter" ? undefined : sse.ids,
+    );
+    return { histories, codec: sse.codec, withId };
   }
 
   #startTimer(kind: "interval" | "timeout", callback: () => unknown, ms: number): TimerId {

@@ -26,6 +26,12 @@ export const Defaults = {
   heartbeatTimeout: 20_000,
   /** How long a closing handshake may take before the socket is destroyed. */
   closeTimeout: 5_000,
+  ssePath: "/events",
+  /** A comment line every 15 s keeps proxies from timing a quiet stream out. */
+  sseKeepalive: 15_000,
+  sseRetry: 3_000,
+  historyMaxEvents: 1_000,
+  historyMaxAgeMs: 5 * 60_000,
 } as const;
 
 /**

@@ -1,12 +1,36 @@
 import type { Server } from "node:http";
 import type { InspectionEvent, Observer } from "xstate";
 import type { Codec } from "../protocols/codec.js";
+import { type EventSourceCodec, eventSource } from "../protocols/event-source.js";
 import { json } from "../protocols/json.js";
 import { separator } from "../protocols/separator.js";
 import { Defaults } from "./constants.js";
+import type { EventIdFunction, HistoryLimits } from "./sse/history.js";
 
 /** Anything xstate accepts as `inspect`: a callback or an observer (e.g. `@statelyai/inspect`). */
 export type InspectionObserver = Observer<InspectionEvent> | ((event: InspectionEvent) => void);
+
+/** Server-Sent Events: `GET <path>/:channel` streams, `POST <path>/:channel/:action` publishes. */
+export interface SseOptions {
+  /** Mount point. Default `/events`. */
+  readonly path?: string;
+  /** A keepalive comment every this many ms; a stream that cannot take it is closed. Default 15 000. */
+  readonly keepalive?: number;
+  /** The `retry:` sent first: how long EventSource waits before reconnecting. Default 3 000 ms. */
+  readonly retry?: number;
+  /**
+   * Event ids: `"counter"` (default: `<epoch>:<n>`, increasing per channel, with replay on
+   * reconnect), a function `(channel, n) => id` (unique per channel), or `"none"` (no ids, no
+   * history, no replay).
+   */
+  readonly ids?: "counter" | "none" | EventIdFunction;
+  /** Replay history per channel. Default 1 000 events and 5 minutes. */
+  readonly history?: Partial<HistoryLimits>;
+  /** Action names a POST may use (plus `close`); default: any valid name. */
+  readonly actions?: readonly string[];
+  /** Send every payload as JSON text, strings included. Default false. */
+  readonly json?: boolean;
+}
 
 export interface BrokerOptions {
   /** Port to listen on (0 picks a free one). Ignored with `server`. Default 8899. */
@@ -37,6 +61,19 @@ export interface BrokerOptions {
   readonly closeTimeout?: number;
   /** Receives every actor's inspection events (`@xstate.actor`, `.event`, `.snapshot`). */
   readonly inspect?: InspectionObserver;
+  /** Server-Sent Events settings, or `false` to turn the endpoint off. On by default. */
+  readonly sse?: SseOptions | false;
+}
+
+/** SSE options with every default filled in. */
+export interface ResolvedSse {
+  readonly path: string;
+  readonly keepalive: number;
+  readonly retry: number;
+  readonly ids: "counter" | "none" | EventIdFunction;
+  readonly history: HistoryLimits;
+  readonly actions: ReadonlySet<string> | undefined;
+  readonly codec: EventSourceCodec;
 }
 
 /** Options with every default filled in. */
@@ -52,6 +89,24 @@ export interface ResolvedOptions {
   readonly heartbeatTimeout: number;
   readonly closeTimeout: number;
   readonly inspect: InspectionObserver | undefined;
+  readonly sse: ResolvedSse | undefined;
+}
+
+function resolveSse(options: SseOptions | false | undefined): ResolvedSse | undefined {
+  if (options === false) return undefined;
+  const { path, keepalive, retry, ids, history, actions, json: asJson } = options ?? {};
+  return {
+    path: path ?? Defaults.ssePath,
+    keepalive: keepalive ?? Defaults.sseKeepalive,
+    retry: retry ?? Defaults.sseRetry,
+    ids: ids ?? "counter",
+    history: {
+      maxEvents: history?.maxEvents ?? Defaults.historyMaxEvents,
+      maxAgeMs: history?.maxAgeMs ?? Defaults.historyMaxAgeMs,
+    },
+    actions: actions ? new Set(actions) : undefined,
+    codec: eventSource({ json: asJson ?? false }),
+  };
 }
 
 export function resolveOptions(options: BrokerOptions): ResolvedOptions {
@@ -72,5 +127,6 @@ export function resolveOptions(options: BrokerOptions): ResolvedOptions {
     heartbeatTimeout: options.heartbeatTimeout ?? Defaults.heartbeatTimeout,
     closeTimeout: options.closeTimeout ?? Defaults.closeTimeout,
     inspect: options.inspect,
+    sse: resolveSse(options.sse),
   };
 }

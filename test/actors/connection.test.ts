@@ -1,16 +1,18 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createActor, fromCallback, waitFor } from "xstate";
-import {
-  type ConnectionInput,
-  type ConnectionNotice,
-  connectionMachine,
-} from "../../actors/connection.js";
+import type { ConnectionInput, ConnectionNotice } from "../../actors/connection.js";
 import type { Codec } from "../../protocols/codec.js";
 import { json } from "../../protocols/json.js";
 import { separator } from "../../protocols/separator.js";
 import { CloseCode } from "../../src/constants.js";
 import { BrokerError, ErrorCode } from "../../src/errors.js";
-import { fakeTransport, recordingHooks } from "./fakes.js";
+import {
+  type ConnectionFailed,
+  connectionActor,
+  fakeTransport,
+  RecordingPool,
+  recordingHooks,
+} from "./fakes.js";
 
 const ID = "c1";
 
@@ -23,37 +25,34 @@ interface Options {
 }
 
 /**
- * Starts a connection actor the way the broker and supervisor do: in its own actor system, with
- * a recording actor as its supervisor, wired to a fake transport whose events reach the actor
- * through the sink given to `bind`.
+ * Starts a connection actor the way the broker and supervisor do: under a slot of an actor system
+ * pool (`systems`), with a recording actor as its supervisor, wired to a fake transport whose
+ * events reach the actor through the sink given to `bind`.
  */
 function startConnection(options: Options = {}) {
-  const received: ConnectionNotice[] = [];
+  const received: (ConnectionNotice | ConnectionFailed)[] = [];
   const supervisor = createActor(
-    fromCallback<ConnectionNotice>(({ receive }) => {
+    fromCallback<ConnectionNotice | ConnectionFailed>(({ receive }) => {
       receive((event) => received.push(event));
     }),
   ).start();
   const transport = fakeTransport();
   const hooks = recordingHooks();
-  const connection = createActor(connectionMachine, {
+  const systems = new RecordingPool();
+  const connection = connectionActor(supervisor, systems, {
     id: ID,
-    input: {
-      id: ID,
-      supervisor,
-      transport,
-      codec: options.codec ?? json(),
-      heartbeat: options.heartbeat ?? { interval: 0, timeout: 0 },
-      closeTimeout: options.closeTimeout ?? 5_000,
-      hooks,
-    },
+    transport,
+    codec: options.codec ?? json(),
+    hooks,
+    heartbeat: options.heartbeat,
+    closeTimeout: options.closeTimeout,
   });
   transport.bind((event) => connection.send(event));
   connection.start();
   if (options.register ?? true) connection.send({ type: "connection.registered" });
   /** Everything the connection told its supervisor, in order. */
-  const notices = (): ConnectionNotice[] => [...received];
-  return { connection, transport, hooks, supervisor, notices };
+  const notices = (): (ConnectionNotice | ConnectionFailed)[] => [...received];
+  return { connection, transport, hooks, supervisor, systems, notices };
 }
 
 /** The error frame the JSON codec writes for a `bad_frame` failure, parsed. */
@@ -173,8 +172,11 @@ describe("connectionMachine", () => {
       expect(vi.getTimerCount()).toBe(1);
     });
 
-    it("keeps its delayed transitions in its own actor system, not its supervisor's", () => {
-      const { connection, supervisor } = startConnection({ heartbeat });
+    it("keeps its delayed transitions in its pool shard's actor system, not its supervisor's", () => {
+      const { connection, supervisor, systems } = startConnection({ heartbeat });
+      const [shard, ...others] = systems.roots;
+      expect(others).toEqual([]);
+      expect(connection.system).toBe(shard?.system);
       expect(connection.system).not.toBe(supervisor.system);
       expect(Object.keys(connection.system.getSnapshot()._scheduledEvents)).toHaveLength(1);
       expect(Object.keys(supervisor.system.getSnapshot()._scheduledEvents)).toEqual([]);

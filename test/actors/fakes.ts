@@ -1,14 +1,18 @@
 /**
  * Test doubles for the actor tests: a fake `Transport` that records what the actors do to it and
  * lets a test push `TransportEvent`s, a recording `ActorHooks`, a codec wrapper that counts
- * encodings, and a connection actor built for a supervisor the way the broker builds it.
- * No sockets, no timers of their own.
+ * encodings, an `ActorSystemPool` that remembers its shard roots, and a connection actor built
+ * for a supervisor the way the broker builds it. No sockets, no timers of their own.
  */
 
-import { type Actor, createActor } from "xstate";
-import { connectionMachine, type HeartbeatSettings } from "../../actors/connection.js";
+import { type Actor, type ActorRef, type AnyActorRef, createActor, type Snapshot } from "xstate";
+import {
+  type ConnectionNotice,
+  connectionMachine,
+  type HeartbeatSettings,
+} from "../../actors/connection.js";
 import type { ActorHooks, CloseInfo, ConnectionRecord } from "../../actors/hooks.js";
-import type { SupervisorActorRef } from "../../actors/supervisor.js";
+import { ActorSystemPool, type PoolSlot } from "../../actors/system-pool.js";
 import type { Codec, InboundMessage } from "../../protocols/codec.js";
 import type { BrokerError } from "../../src/errors.js";
 import type { Transport, TransportEvent, TransportSink } from "../../src/transport.js";
@@ -116,6 +120,27 @@ export function countingCodec(base: Codec): CountingCodec {
   };
 }
 
+/** An `ActorSystemPool` that also keeps the root of every shard it handed a slot of, in order. */
+export class RecordingPool extends ActorSystemPool {
+  readonly roots = new Set<AnyActorRef>();
+
+  override take(): PoolSlot {
+    const slot = super.take();
+    this.roots.add(slot.parent);
+    return slot;
+  }
+}
+
+/** What the broker tells the supervisor when a connection actor throws. */
+export interface ConnectionFailed {
+  readonly type: "connection.failed";
+  readonly id: string;
+  readonly error: unknown;
+}
+
+/** Where a connection actor reports: its notices, and its failure (the supervisor, or a stand-in). */
+export type ConnectionSupervisor = ActorRef<Snapshot<unknown>, ConnectionNotice | ConnectionFailed>;
+
 export interface ConnectionActorOptions {
   readonly id: string;
   readonly transport: Transport;
@@ -128,17 +153,21 @@ export interface ConnectionActorOptions {
 
 /**
  * A connection actor for `supervisor`, created (not started) the way the broker's `#accept`
- * creates it: its own actor system (no `parent`), the supervisor as the target of its notices,
- * and its errors reported to the supervisor as `connection.failed`. Hand it over with
- * `connection.accept`; the supervisor binds the transport and starts it.
+ * creates it: under a slot taken from `systems` (so it shares that shard's actor system), the
+ * supervisor as the target of its notices, its slot released when it ends, and its errors
+ * reported to the supervisor as `connection.failed`. Hand it over with `connection.accept`; the
+ * supervisor binds the transport and starts it.
  */
 export function connectionActor(
-  supervisor: SupervisorActorRef,
+  supervisor: ConnectionSupervisor,
+  systems: ActorSystemPool,
   options: ConnectionActorOptions,
 ): Actor<typeof connectionMachine> {
   const { id, transport, codec, hooks } = options;
+  const slot = systems.take();
   const ref = createActor(connectionMachine, {
     id,
+    parent: slot.parent,
     input: {
       id,
       supervisor,
@@ -149,6 +178,12 @@ export function connectionActor(
       hooks,
     },
   });
-  ref.subscribe({ error: (error) => supervisor.send({ type: "connection.failed", id, error }) });
+  ref.subscribe({
+    complete: slot.release,
+    error: (error) => {
+      slot.release();
+      supervisor.send({ type: "connection.failed", id, error });
+    },
+  });
   return ref;
 }

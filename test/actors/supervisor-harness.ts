@@ -1,6 +1,7 @@
 /**
  * A started supervisor with recording hooks, and `accept`, which hands it a connection actor for a
- * fresh fake transport the way the broker does (see `connectionActor` in fakes.ts). Shared by the
+ * fresh fake transport the way the broker does (see `connectionActor` in fakes.ts), in a pooled
+ * actor system (`systems`: one pool per supervisor, as the broker has one). Shared by the
  * supervisor-*.test.ts files.
  */
 
@@ -11,7 +12,13 @@ import { supervisorMachine } from "../../actors/supervisor.js";
 import type { Codec } from "../../protocols/codec.js";
 import { json } from "../../protocols/json.js";
 import { CloseCode } from "../../src/constants.js";
-import { connectionActor, type FakeTransport, fakeTransport, recordingHooks } from "./fakes.js";
+import {
+  connectionActor,
+  type FakeTransport,
+  fakeTransport,
+  RecordingPool,
+  recordingHooks,
+} from "./fakes.js";
 
 export const SHUTDOWN = {
   type: "shutdown",
@@ -31,13 +38,15 @@ export function startSupervisor(settings: ConnectionSettings = {}) {
   const hooks = recordingHooks();
   const supervisor = createActor(supervisorMachine, { input: { hooks } }).start();
   const registry = () => supervisor.getSnapshot().context.registry;
+  /** The pool the connection actors' systems come from; `systems.roots` lists its shards. */
+  const systems = new RecordingPool();
   const transports = new Map<string, FakeTransport>();
   /** Every connection actor handed to the supervisor, registered or not, by id. */
   const connections = new Map<string, ConnectionActor>();
   /** Accepts a client with a fresh fake transport, as the transports layer and broker do. */
   const accept = (id: string, codec: Codec = json()): FakeTransport => {
     const transport = fakeTransport();
-    const ref = connectionActor(supervisor, { id, transport, codec, hooks, ...settings });
+    const ref = connectionActor(supervisor, systems, { id, transport, codec, hooks, ...settings });
     transports.set(id, transport);
     connections.set(id, ref);
     supervisor.send({ type: "connection.accept", id, ref, transport, codec });
@@ -54,7 +63,17 @@ export function startSupervisor(settings: ConnectionSettings = {}) {
   /** The text frames each client received, keyed by id. */
   const inboxes = (): Record<string, string[]> =>
     Object.fromEntries([...transports].map(([id, transport]) => [id, transport.sent()]));
-  return { supervisor, hooks, registry, accept, connectionOf, connections, inboxes, transports };
+  return {
+    supervisor,
+    hooks,
+    registry,
+    accept,
+    connectionOf,
+    connections,
+    inboxes,
+    transports,
+    systems,
+  };
 }
 
 /** Fake timers for each test of the calling file; the connections' delays run on them. */

@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
-import { waitFor } from "xstate";
+import { type AnyActorRef, waitFor } from "xstate";
+import { ACTORS_PER_SYSTEM } from "../../actors/system-pool.js";
 import type { Codec } from "../../protocols/codec.js";
 import { json } from "../../protocols/json.js";
 import { separator } from "../../protocols/separator.js";
@@ -184,25 +185,36 @@ describe("supervisorMachine", () => {
 
     // xstate's scheduler.cancelAll scans every delayed event of an actor's *system* each time
     // one of its actors stops, and every connection keeps one pending (heartbeat or close
-    // timeout). In one shared system, n disconnects would cost O(n²); with a system per
-    // connection each stop scans only the connection's own event. Checked by structure, not by
-    // the clock.
-    it("drains 6,000 connections, each in its own actor system", () => {
-      const { supervisor, hooks, registry, accept, connections, transports } = startSupervisor({
-        heartbeat: { interval: 25_000, timeout: 20_000 },
-      });
+    // timeout). In one shared system, n disconnects would cost O(n²); a system per connection
+    // costs memory. The broker pools connections, at most ACTORS_PER_SYSTEM to a system, so a
+    // stop scans at most that many events. Checked by structure, not by the clock.
+    it("drains 6,000 connections pooled at most 128 to an actor system", () => {
+      const { supervisor, hooks, registry, accept, connections, transports, systems } =
+        startSupervisor({ heartbeat: { interval: 25_000, timeout: 20_000 } });
       for (let i = 0; i < 6_000; i++) accept(`c${i}`);
       const refs = [...connections.values()];
-      const systems = new Set(refs.map((ref) => ref.system));
-      expect(systems.size).toBe(6_000);
-      expect(systems.has(supervisor.system)).toBe(false);
-      const pending = (ref: ConnectionActor) =>
-        Object.keys(ref.system.getSnapshot()._scheduledEvents).length;
-      expect(new Set(refs.map(pending))).toEqual(new Set([1]));
+      const shards = [...systems.roots];
+      const full = Math.floor(6_000 / ACTORS_PER_SYSTEM);
+      expect(shards).toHaveLength(Math.ceil(6_000 / ACTORS_PER_SYSTEM));
+
+      // Connection actors per system, in the order the systems were first used.
+      const members = new Map<ConnectionActor["system"], number>();
+      for (const ref of refs) members.set(ref.system, (members.get(ref.system) ?? 0) + 1);
+      expect([...members.keys()]).toEqual(shards.map((root) => root.system));
+      expect(members.has(supervisor.system)).toBe(false);
+      const sizes = [...members.values()];
+      expect(sizes).toEqual([
+        ...Array<number>(full).fill(ACTORS_PER_SYSTEM),
+        6_000 - full * ACTORS_PER_SYSTEM,
+      ]);
+      const pending = (root: AnyActorRef) =>
+        Object.keys(root.system.getSnapshot()._scheduledEvents).length;
+      expect(shards.map(pending)).toEqual(sizes);
       expect(Object.keys(supervisor.system.getSnapshot()._scheduledEvents)).toEqual([]);
 
       supervisor.send(SHUTDOWN);
-      expect(new Set(refs.map(pending))).toEqual(new Set([1]));
+      expect(shards.map(pending)).toEqual(sizes);
+      expect(new Set(shards.map((root) => root.getSnapshot().status))).toEqual(new Set(["active"]));
       for (const transport of transports.values()) {
         transport.push({ type: "socket.closed", code: 1001, reason: "" });
       }
@@ -210,7 +222,12 @@ describe("supervisorMachine", () => {
       expect(hooks.calls.disconnected).toHaveLength(6_000);
       expect(supervisor.getSnapshot().status).toBe("done");
       expect(new Set(refs.map((ref) => ref.getSnapshot().status))).toEqual(new Set(["done"]));
-      expect(new Set(refs.map(pending))).toEqual(new Set([0]));
+      expect(new Set(shards.map(pending))).toEqual(new Set([0]));
+      // Every full shard's root has stopped; the current one stays up for the next connection.
+      expect(shards.map((root) => root.getSnapshot().status)).toEqual([
+        ...Array<string>(full).fill("stopped"),
+        "active",
+      ]);
       expect(vi.getTimerCount()).toBe(0);
     });
   });
