@@ -102,7 +102,7 @@ export function feedEventStream(state: EventStreamState, chunk: string): EventSt
   const events: ParsedEvent[] = [];
   let { lastEventId, retry, dataBuffer, eventTypeBuffer, idBuffer } = state;
 
-  let text = state.pending + chunk;
+  const text = state.pending + chunk;
   let start = 0;
   if (!state.started && text.startsWith(BOM)) start = 1;
   // Only possible when `pending` is empty: the CR that ended the last chunk ended its line.
@@ -154,7 +154,9 @@ export function feedEventStream(state: EventStreamState, chunk: string): EventSt
 
   let afterCR = false;
   const lineEnd = /[\r\n]/g;
-  lineEnd.lastIndex = start;
+  // `pending` holds no line ending, so the search starts after it: a long line fed in many
+  // small chunks is scanned once, not once per chunk.
+  lineEnd.lastIndex = Math.max(start, state.pending.length);
   for (let match = lineEnd.exec(text); match; match = lineEnd.exec(text)) {
     const end = match.index;
     processLine(text.slice(start, end));
@@ -165,13 +167,11 @@ export function feedEventStream(state: EventStreamState, chunk: string): EventSt
     }
     lineEnd.lastIndex = start;
   }
-  text = text.slice(start);
-
   return {
     state: {
       lastEventId,
       retry,
-      pending: text,
+      pending: text.slice(start),
       afterCR,
       started: true,
       dataBuffer,

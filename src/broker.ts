@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { nanoid } from "nanoid";
 import { type Actor, createActor, waitFor } from "xstate";
 import { connectionMachine } from "../actors/connection.js";
@@ -217,6 +218,21 @@ export class Broker<TData extends object = ClientData> {
   /** A JSON-serialisable snapshot of the supervisor, its timers and every connection actor. */
   inspect(): BrokerSnapshot {
     return snapshotOf(this.#supervisor, supervisorMachine, connectionMachine);
+  }
+
+  /**
+   * Answers the broker's plain HTTP requests (SSE streams and posts) on a server the application
+   * owns (`server:` option); returns false for anything else. With its own server the broker
+   * does this by itself.
+   *
+   * @example
+   * const server = http.createServer((req, res) => {
+   *   if (!broker.handleRequest(req, res)) app(req, res);
+   * });
+   * const broker = createBroker({ server });
+   */
+  handleRequest(request: IncomingMessage, response: ServerResponse): boolean {
+    return this.#http.handleRequest(request, response);
   }
 
   /** Starts listening (or waits for the attached server to); port 0 picks a free port. */

@@ -9,9 +9,11 @@ export type RequestRoute = (request: IncomingMessage, response: ServerResponse) 
 export type UpgradeRoute = (request: IncomingMessage, socket: Duplex, head: Buffer) => boolean;
 
 /**
- * The broker's one HTTP server, on which the WebSocket endpoint (and later SSE and the inspector)
+ * The broker's one HTTP server, on which the WebSocket endpoint, SSE and later the inspector
  * are mounted as routes. It either owns a server (and answers 404 for what no route takes) or is
- * attached to the application's server (and leaves unknown requests to the application).
+ * attached to the application's server: then it takes upgrades on its paths only, and plain
+ * requests only when the application hands them over (`handleRequest`), since two request
+ * listeners answering one request would collide.
  */
 export class HttpFront {
   readonly server: Server;
@@ -26,8 +28,14 @@ export class HttpFront {
   constructor(server?: Server) {
     this.#owned = server === undefined;
     this.server = server ?? createServer();
-    this.server.on("request", this.#onRequest);
+    if (this.#owned) this.server.on("request", this.#onRequest);
     this.server.on("upgrade", this.#onUpgrade);
+  }
+
+  /** Answers a request if a route takes it; false leaves it to the application. */
+  handleRequest(request: IncomingMessage, response: ServerResponse): boolean {
+    for (const route of this.#requestRoutes) if (route(request, response)) return true;
+    return false;
   }
 
   addRequestRoute(route: RequestRoute): void {
@@ -70,8 +78,7 @@ export class HttpFront {
   }
 
   #route(request: IncomingMessage, response: ServerResponse): void {
-    for (const route of this.#requestRoutes) if (route(request, response)) return;
-    if (!this.#owned) return;
+    if (this.handleRequest(request, response)) return;
     response.writeHead(404, { "Content-Type": "text/plain; charset=utf-8" });
     response.end("Not found\n");
   }
