@@ -5,21 +5,15 @@ import { connectionMachine } from "../actors/connection.js";
 import type { ActorHooks, CloseInfo, ConnectionRecord } from "../actors/hooks.js";
 import { type ChannelSettings, supervisorMachine } from "../actors/supervisor.js";
 import { ActorSystemPool } from "../actors/system-pool.js";
-import type { AckOutcome, Codec, InboundMessage } from "../protocols/codec.js";
+import type { Codec } from "../protocols/codec.js";
 import { withId } from "../protocols/event-source.js";
 import { type ClientData, ClientHandle, type HandleCommands } from "./client-handle.js";
 import { CloseCode } from "./constants.js";
-import { BrokerError, ErrorCode, handlerFailure } from "./errors.js";
+import { ListenerDispatcher } from "./dispatcher.js";
+import { BrokerError, ErrorCode } from "./errors.js";
 import { HttpFront } from "./http-front.js";
 import { type BrokerSnapshot, snapshotOf } from "./inspect.js";
-import {
-  type DisconnectInfo,
-  type EventListener,
-  type LifecycleListeners,
-  type ListenerFor,
-  ListenerRegistry,
-  ServerEvent,
-} from "./listeners.js";
+import { type ListenerFor, ListenerRegistry } from "./listeners.js";
 import { type BrokerOptions, type ResolvedOptions, resolveOptions } from "./options.js";
 import { createSseBackend } from "./sse/backend.js";
 import { createSseRoute } from "./sse/endpoint.js";
@@ -66,6 +60,7 @@ export class Broker<TData extends object = ClientData> {
   readonly #http: HttpFront;
   readonly #commands: HandleCommands;
   readonly #hooks: ActorHooks;
+  readonly #dispatcher: ListenerDispatcher<TData>;
   readonly #systems: ActorSystemPool;
   #timerSequence = 0;
   #closing: Promise<void> | undefined;
@@ -75,12 +70,19 @@ export class Broker<TData extends object = ClientData> {
     const hooks: ActorHooks = {
       admitted: (record) => this.#admit(record),
       connected: (id) => this.#announceConnect(id),
-      received: (id, message) => this.#dispatch(id, message),
+      received: (id, message) => {
+        const client = this.#handles.get(id);
+        if (client) this.#dispatcher.received(client, message);
+      },
       disconnected: (record, info) => this.#announceDisconnect(record, info),
       failed: (id, error) =>
-        this.#report(id === undefined ? undefined : this.#handles.get(id), error),
+        this.#dispatcher.report(id === undefined ? undefined : this.#handles.get(id), error),
     };
     this.#hooks = hooks;
+    this.#dispatcher = new ListenerDispatcher<TData>(this.#listeners, {
+      codecOf: (id) => this.#supervisor.getSnapshot().context.registry.get(id)?.codec,
+      sendFrame: (id, frame) => this.#supervisor.send({ type: "client.frame", id, frame }),
+    });
     this.#systems = new ActorSystemPool(this.#options.inspect);
     this.#supervisor = createActor(supervisorMachine, {
       input: { hooks, channels: this.#channelSettings() },
@@ -328,108 +330,14 @@ export class Broker<TData extends object = ClientData> {
 
   #announceConnect(id: string): void {
     const client = this.#handles.get(id);
-    if (!client) return;
-    for (const listener of this.#listeners.get<LifecycleListeners<TData>["connect"]>(
-      ServerEvent.CONNECT,
-    )) {
-      this.#invoke(client, ServerEvent.CONNECT, () => listener(client));
-    }
+    if (client) this.#dispatcher.connected(client);
   }
 
   #announceDisconnect(record: ConnectionRecord, info: CloseInfo): void {
     const client = this.#handles.get(record.id);
     if (!client) return;
     this.#handles.delete(record.id);
-    const disconnect: DisconnectInfo = { code: info.code, reason: info.reason };
-    for (const listener of this.#listeners.get<LifecycleListeners<TData>["disconnect"]>(
-      ServerEvent.DISCONNECT,
-    )) {
-      this.#invoke(client, ServerEvent.DISCONNECT, () => listener(client, disconnect));
-    }
-  }
-
-  /**
-   * Runs the listeners of a decoded frame; frames with no listener of their own go to the
-   * `message` listeners, else nowhere. A frame with an `ackId` is answered with the first
-   * listener's result (or its failure).
-   */
-  #dispatch(id: string, message: InboundMessage): void {
-    const client = this.#handles.get(id);
-    if (!client) return;
-    let listeners = this.#listeners.get<EventListener<TData>>(message.event);
-    if (listeners.length === 0) {
-      listeners = this.#listeners.get<EventListener<TData>>(ServerEvent.MESSAGE);
-    }
-    let answer: Promise<Outcome> | undefined;
-    for (const listener of listeners) {
-      const outcome = this.#invoke(client, message.event, () =>
-        (listener as LifecycleListeners<TData>["message"])(client, message.data, message.event),
-      );
-      answer ??= outcome;
-    }
-    if (message.ackId !== undefined && answer) this.#acknowledge(client, message.ackId, answer);
-  }
-
-  /** Calls one listener; a throw or a rejection becomes an `error` event, never a crash. */
-  #invoke(client: ClientHandle<TData>, where: string, call: () => unknown): Promise<Outcome> {
-    const fail = (error: unknown): Outcome => {
-      this.#report(client, handlerFailure(where, error));
-      return { ok: false, message: error instanceof Error ? error.message : String(error) };
-    };
-    try {
-      const value = call();
-      if (value instanceof Promise) {
-        return value.then((resolved): Outcome => ({ ok: true, value: resolved }), fail);
-      }
-      return Promise.resolve({ ok: true, value });
-    } catch (error) {
-      return Promise.resolve(fail(error));
-    }
-  }
-
-  #acknowledge(client: ClientHandle<TData>, ackId: number, answer: Promise<Outcome>): void {
-    void answer.then((outcome) => {
-      const ack: AckOutcome = outcome.ok
-        ? { ok: true, data: outcome.value }
-        : { ok: false, message: outcome.message };
-      let frame: string | undefined;
-      try {
-        frame = this.#codecOf(client.id)?.encodeAck(ackId, ack);
-      } catch (cause) {
-        this.#report(
-          client,
-          new BrokerError(ErrorCode.ENCODE_FAILED, "Encoding failed: the ack's data", { cause }),
-        );
-        frame = this.#codecOf(client.id)?.encodeAck(ackId, {
-          ok: false,
-          message: "unencodable result",
-        });
-      }
-      if (frame !== undefined)
-        this.#supervisor.send({ type: "client.frame", id: client.id, frame });
-    });
-  }
-
-  #codecOf(id: string) {
-    return this.#supervisor.getSnapshot().context.registry.get(id)?.codec;
-  }
-
-  /** Delivers an error to the `error` listeners; with none, prints it rather than throwing. */
-  #report(client: ClientHandle<TData> | undefined, error: BrokerError): void {
-    const listeners = this.#listeners.get<LifecycleListeners<TData>["error"]>(ServerEvent.ERROR);
-    if (listeners.length === 0) {
-      console.error(`[switchboard] ${error.code}: ${error.message}`);
-      return;
-    }
-    for (const listener of listeners) {
-      try {
-        const result = listener(client, error);
-        if (result instanceof Promise)
-          result.catch((cause) => console.error("[switchboard] error listener failed:", cause));
-      } catch (cause) {
-        console.error("[switchboard] error listener failed:", cause);
-      }
-    }
+    this.#dispatcher.disconnected(client, { code: info.code, reason: info.reason });
   }
 }
 

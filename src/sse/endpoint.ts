@@ -28,7 +28,7 @@ export interface SseEndpointOptions {
 }
 
 /** Channel tokens: anything printable up to 200 characters, no slash (it separates the action). */
-const CHANNEL = /^[^\s/\\\u0000-\u001f\u007f]{1,200}$/;
+const CHANNEL = /^[^\s/\\\p{Cc}]{1,200}$/u;
 /** Action names, per the issue: `[A-Za-z0-9_.:-]{1,64}`. */
 const ACTION = /^[A-Za-z0-9_.:-]{1,64}$/;
 /** The action that ends a channel's streams, as in the Python Event Source library. */

@@ -1,0 +1,128 @@
+import type { AckOutcome, Codec, InboundMessage } from "../protocols/codec.js";
+import type { ClientData, ClientHandle } from "./client-handle.js";
+import { BrokerError, ErrorCode, handlerFailure } from "./errors.js";
+import {
+  type DisconnectInfo,
+  type EventListener,
+  type LifecycleListeners,
+  type ListenerRegistry,
+  ServerEvent,
+} from "./listeners.js";
+
+type Outcome =
+  | { readonly ok: true; readonly value: unknown }
+  | { readonly ok: false; readonly message: string };
+
+/** What the dispatcher needs to answer acks: a client's codec and a way to send it a frame. */
+export interface AckChannel {
+  codecOf(id: string): Codec | undefined;
+  sendFrame(id: string, frame: string): void;
+}
+
+/**
+ * Runs the application's listeners. Every call is guarded: a listener that throws or rejects
+ * becomes an `error` event (`SB_ERR_HANDLER_FAILED`), never a crash and never a disconnect.
+ */
+export class ListenerDispatcher<TData extends object = ClientData> {
+  readonly #listeners: ListenerRegistry;
+  readonly #acks: AckChannel;
+
+  constructor(listeners: ListenerRegistry, acks: AckChannel) {
+    this.#listeners = listeners;
+    this.#acks = acks;
+  }
+
+  connected(client: ClientHandle<TData>): void {
+    const listeners = this.#listeners.get<LifecycleListeners<TData>["connect"]>(
+      ServerEvent.CONNECT,
+    );
+    for (const listener of listeners)
+      this.#invoke(client, ServerEvent.CONNECT, () => listener(client));
+  }
+
+  disconnected(client: ClientHandle<TData>, info: DisconnectInfo): void {
+    const listeners = this.#listeners.get<LifecycleListeners<TData>["disconnect"]>(
+      ServerEvent.DISCONNECT,
+    );
+    for (const listener of listeners) {
+      this.#invoke(client, ServerEvent.DISCONNECT, () => listener(client, info));
+    }
+  }
+
+  /**
+   * Runs the listeners of a decoded frame; frames with no listener of their own go to the
+   * `message` listeners, else nowhere. A frame with an `ackId` is answered with the first
+   * listener's result (or its failure).
+   */
+  received(client: ClientHandle<TData>, message: InboundMessage): void {
+    let listeners = this.#listeners.get<EventListener<TData>>(message.event);
+    if (listeners.length === 0) {
+      listeners = this.#listeners.get<EventListener<TData>>(ServerEvent.MESSAGE);
+    }
+    let answer: Promise<Outcome> | undefined;
+    for (const listener of listeners) {
+      // Every listener gets the event name as a third argument; custom ones may ignore it.
+      const call = listener as LifecycleListeners<TData>["message"];
+      const outcome = this.#invoke(client, message.event, () =>
+        call(client, message.data, message.event),
+      );
+      answer ??= outcome;
+    }
+    if (message.ackId !== undefined && answer) this.#acknowledge(client, message.ackId, answer);
+  }
+
+  /** Delivers an error to the `error` listeners; with none, prints it rather than throwing. */
+  report(client: ClientHandle<TData> | undefined, error: BrokerError): void {
+    const listeners = this.#listeners.get<LifecycleListeners<TData>["error"]>(ServerEvent.ERROR);
+    if (listeners.length === 0) {
+      console.error(`[switchboard] ${error.code}: ${error.message}`);
+      return;
+    }
+    const printFailure = (cause: unknown) =>
+      console.error("[switchboard] error listener failed:", cause);
+    for (const listener of listeners) {
+      try {
+        const result = listener(client, error);
+        if (result instanceof Promise) result.catch(printFailure);
+      } catch (cause) {
+        printFailure(cause);
+      }
+    }
+  }
+
+  /** Calls one listener; a throw or a rejection becomes an `error` event, never a crash. */
+  #invoke(client: ClientHandle<TData>, where: string, call: () => unknown): Promise<Outcome> {
+    const fail = (error: unknown): Outcome => {
+      this.report(client, handlerFailure(where, error));
+      return { ok: false, message: error instanceof Error ? error.message : String(error) };
+    };
+    try {
+      const value = call();
+      if (value instanceof Promise) {
+        return value.then((resolved): Outcome => ({ ok: true, value: resolved }), fail);
+      }
+      return Promise.resolve({ ok: true, value });
+    } catch (error) {
+      return Promise.resolve(fail(error));
+    }
+  }
+
+  #acknowledge(client: ClientHandle<TData>, ackId: number, answer: Promise<Outcome>): void {
+    void answer.then((outcome) => {
+      const codec = this.#acks.codecOf(client.id);
+      if (!codec) return;
+      const ack: AckOutcome = outcome.ok
+        ? { ok: true, data: outcome.value }
+        : { ok: false, message: outcome.message };
+      let frame: string | undefined;
+      try {
+        frame = codec.encodeAck(ackId, ack);
+      } catch (cause) {
+        const message = "Encoding failed: the ack's data";
+        this.report(client, new BrokerError(ErrorCode.ENCODE_FAILED, message, { cause }));
+        frame = codec.encodeAck(ackId, { ok: false, message: "unencodable result" });
+      }
+      if (frame !== undefined) this.#acks.sendFrame(client.id, frame);
+    });
+  }
+}
