@@ -44,10 +44,6 @@ interface StreamAdmission {
 /** Returned by `setInterval`/`setTimeout`; pass it to the matching `clear…`. */
 export type TimerId = string;
 
-type Outcome =
-  | { readonly ok: true; readonly value: unknown }
-  | { readonly ok: false; readonly message: string };
-
 /**
  * The broker: one HTTP server with the WebSocket endpoint, a supervisor actor that owns
  * connections, rooms and timers, and the listeners the application registers.

@@ -25,9 +25,9 @@ interface Options {
 }
 
 /**
- * Starts a connection actor the way the broker and supervisor do: under a slot of an actor system
- * pool (`systems`), with a recording actor as its supervisor, wired to a fake transport whose
- * events reach the actor through the sink given to `bind`.
+ * Starts a connection actor the way the broker and supervisor do: under the next parent of an
+ * actor system pool (`systems`), with a recording actor as its supervisor, wired to a fake
+ * transport whose events reach the actor through the sink given to `bind`.
  */
 function startConnection(options: Options = {}) {
   const received: (ConnectionNotice | ConnectionFailed)[] = [];

@@ -12,7 +12,7 @@ import {
   type HeartbeatSettings,
 } from "../../actors/connection.js";
 import type { ActorHooks, CloseInfo, ConnectionRecord } from "../../actors/hooks.js";
-import { ActorSystemPool, type PoolSlot } from "../../actors/system-pool.js";
+import { ActorSystemPool } from "../../actors/system-pool.js";
 import type { Codec, InboundMessage } from "../../protocols/codec.js";
 import type { BrokerError } from "../../src/errors.js";
 import type { Transport, TransportEvent, TransportSink } from "../../src/transport.js";
@@ -120,14 +120,14 @@ export function countingCodec(base: Codec): CountingCodec {
   };
 }
 
-/** An `ActorSystemPool` that also keeps the root of every shard it handed a slot of, in order. */
+/** An `ActorSystemPool` that also keeps the root of every shard it handed out, in order. */
 export class RecordingPool extends ActorSystemPool {
   readonly roots = new Set<AnyActorRef>();
 
-  override take(): PoolSlot {
-    const slot = super.take();
-    this.roots.add(slot.parent);
-    return slot;
+  override nextParent(): AnyActorRef {
+    const parent = super.nextParent();
+    this.roots.add(parent);
+    return parent;
   }
 }
 
@@ -153,10 +153,10 @@ export interface ConnectionActorOptions {
 
 /**
  * A connection actor for `supervisor`, created (not started) the way the broker's `#accept`
- * creates it: under a slot taken from `systems` (so it shares that shard's actor system), the
- * supervisor as the target of its notices, its slot released when it ends, and its errors
- * reported to the supervisor as `connection.failed`. Hand it over with `connection.accept`; the
- * supervisor binds the transport and starts it.
+ * creates it: with `systems.nextParent()` as its parent (so it shares that shard's actor system),
+ * the supervisor as the target of its notices, and its errors reported to the supervisor as
+ * `connection.failed`. Hand it over with `connection.accept`; the supervisor binds the transport
+ * and starts it.
  */
 export function connectionActor(
   supervisor: ConnectionSupervisor,
@@ -164,10 +164,9 @@ export function connectionActor(
   options: ConnectionActorOptions,
 ): Actor<typeof connectionMachine> {
   const { id, transport, codec, hooks } = options;
-  const slot = systems.take();
   const ref = createActor(connectionMachine, {
     id,
-    parent: slot.parent,
+    parent: systems.nextParent(),
     input: {
       id,
       supervisor,
@@ -178,12 +177,6 @@ export function connectionActor(
       hooks,
     },
   });
-  ref.subscribe({
-    complete: slot.release,
-    error: (error) => {
-      slot.release();
-      supervisor.send({ type: "connection.failed", id, error });
-    },
-  });
+  ref.subscribe({ error: (error) => supervisor.send({ type: "connection.failed", id, error }) });
   return ref;
 }

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { type AnyActorRef, createActor, type InspectionEvent, setup } from "xstate";
-import { ACTORS_PER_SYSTEM, ActorSystemPool, type PoolSlot } from "../../actors/system-pool.js";
+import { ACTORS_PER_SYSTEM, ActorSystemPool } from "../../actors/system-pool.js";
+import { RecordingPool } from "./fakes.js";
 
 /**
  * A stand-in for a connection actor: open until `member.close` (final) or `member.crash` (its
@@ -30,31 +31,23 @@ const memberMachine = setup({
   },
 });
 
-interface Member {
-  readonly ref: AnyActorRef;
-  readonly slot: PoolSlot;
-}
-
-/** Takes a slot and starts a member under it, subscribed the way the broker's `#accept` does. */
-function admit(pool: ActorSystemPool, failures: unknown[] = []): Member {
-  const slot = pool.take();
-  const ref = createActor(memberMachine, { parent: slot.parent });
-  ref.subscribe({
-    complete: slot.release,
-    error: (error) => {
-      slot.release();
-      failures.push(error);
-    },
-  });
+/**
+ * Creates a member under `pool.nextParent()`, subscribed only for errors, as the broker's
+ * `#accept` creates a connection actor, and starts it (as the supervisor does on accept).
+ */
+function admit(pool: ActorSystemPool, failures: unknown[] = []): AnyActorRef {
+  const ref = createActor(memberMachine, { parent: pool.nextParent() });
+  ref.subscribe({ error: (error) => failures.push(error) });
   ref.start();
-  return { ref, slot };
+  return ref;
 }
 
-function admitMany(pool: ActorSystemPool, count: number): Member[] {
-  return Array.from({ length: count }, () => admit(pool));
+function admitMany(pool: ActorSystemPool, count: number, failures: unknown[] = []): AnyActorRef[] {
+  return Array.from({ length: count }, () => admit(pool, failures));
 }
 
-const statusOf = (actor: AnyActorRef) => actor.getSnapshot().status;
+const pendingIn = (actor: AnyActorRef) =>
+  Object.keys(actor.system.getSnapshot()._scheduledEvents).length;
 
 beforeEach(() => {
   vi.useFakeTimers();
@@ -66,134 +59,123 @@ afterEach(() => {
 });
 
 describe("ActorSystemPool", () => {
-  describe("slots", () => {
-    it("hands out 128 slots under one parent and opens a new shard, in a new system, for the 129th", () => {
+  describe("nextParent", () => {
+    it("returns one parent 128 times and a new one, in a new system, the 129th time", () => {
       expect(ACTORS_PER_SYSTEM).toBe(128);
       const pool = new ActorSystemPool();
-      const slots = Array.from({ length: 129 }, () => pool.take());
-      const first = slots[0]?.parent;
-      const next = slots[128]?.parent;
-      expect(new Set(slots.slice(0, 128).map((slot) => slot.parent))).toEqual(new Set([first]));
+      const parents = Array.from({ length: 129 }, () => pool.nextParent());
+      const [first] = parents;
+      const next = parents[128];
+      expect(new Set(parents.slice(0, 128))).toEqual(new Set([first]));
       expect(next).not.toBe(first);
       expect(next?.system).not.toBe(first?.system);
     });
 
-    it("keeps pools apart: two pools never share a shard", () => {
-      const [a, b] = [new ActorSystemPool(), new ActorSystemPool()];
-      expect(a.take().parent.system).not.toBe(b.take().parent.system);
+    it("opens a shard every 128 parents: 6,000 actors take 47 shards, each in its own system", () => {
+      const pool = new RecordingPool();
+      for (let i = 0; i < 6_000; i++) pool.nextParent();
+      const roots = [...pool.roots];
+      expect(roots).toHaveLength(Math.ceil(6_000 / ACTORS_PER_SYSTEM));
+      expect(new Set(roots.map((root) => root.system)).size).toBe(roots.length);
     });
 
-    it("creates actors made under a slot in its shard's system, with their delayed events there", () => {
+    it("returns started roots", () => {
       const pool = new ActorSystemPool();
-      const [one, two] = admitMany(pool, 2);
-      const system = one?.slot.parent.system;
-      expect(one?.ref.system).toBe(system);
-      expect(two?.ref.system).toBe(system);
-      expect(Object.keys(system?.getSnapshot()._scheduledEvents ?? {})).toHaveLength(2);
+      expect(pool.nextParent().getSnapshot().status).toBe("active");
+    });
 
-      one?.ref.send({ type: "member.close" });
-      expect(Object.keys(system?.getSnapshot()._scheduledEvents ?? {})).toHaveLength(1);
+    it("counts parents handed out, not live actors: a shard whose actors all ended takes no more", () => {
+      const pool = new RecordingPool();
+      const members = admitMany(pool, ACTORS_PER_SYSTEM);
+      for (const ref of members) ref.send({ type: "member.close" });
+      expect(members.map((ref) => ref.getSnapshot().status)).toEqual(
+        Array<string>(ACTORS_PER_SYSTEM).fill("done"),
+      );
+      const late = admit(pool);
+      expect(pool.roots.size).toBe(2);
+      expect(late.system).not.toBe(members[0]?.system);
+    });
+
+    it("keeps pools apart: two pools never share a system", () => {
+      const [a, b] = [new ActorSystemPool(), new ActorSystemPool()];
+      expect(a.nextParent().system).not.toBe(b.nextParent().system);
     });
   });
 
-  describe("shard roots", () => {
-    it("stops a full shard's root once all 128 of its actors have ended, and not before", () => {
-      const pool = new ActorSystemPool();
-      const members = admitMany(pool, 129);
-      const root = members[0]?.slot.parent;
-      const nextRoot = members[128]?.slot.parent;
-      if (!root || !nextRoot) throw new Error("no shard roots");
-      expect(statusOf(root)).toBe("active");
+  describe("members", () => {
+    it("share their shard's system, with their delayed events there", () => {
+      const pool = new RecordingPool();
+      const [one, two] = admitMany(pool, 2);
+      const [root, ...others] = pool.roots;
+      if (!one || !two || !root) throw new Error("no members");
+      expect(others).toEqual([]);
+      expect(one.system).toBe(root.system);
+      expect(two.system).toBe(root.system);
+      expect(pendingIn(root)).toBe(2);
 
-      for (const { ref } of members.slice(0, 127)) ref.send({ type: "member.close" });
-      expect(statusOf(root)).toBe("active");
-
-      members[127]?.ref.send({ type: "member.close" });
-      expect(statusOf(root)).toBe("stopped");
-      expect(Object.keys(root.system.getSnapshot()._scheduledEvents)).toEqual([]);
-      expect(statusOf(nextRoot)).toBe("active");
-      expect(members.slice(0, 128).map(({ ref }) => statusOf(ref))).toEqual(
-        Array<string>(128).fill("done"),
-      );
+      one.send({ type: "member.close" });
+      expect(pendingIn(root)).toBe(1);
     });
 
-    it("counts an actor that fails as ended", () => {
+    it("put the 129th actor in a new system, with its delayed event apart from the first 128", () => {
+      const pool = new RecordingPool();
+      const members = admitMany(pool, ACTORS_PER_SYSTEM + 1);
+      const [first, second] = pool.roots;
+      if (!first || !second) throw new Error("expected two shards");
+      expect(new Set(members.slice(0, ACTORS_PER_SYSTEM).map((ref) => ref.system))).toEqual(
+        new Set([first.system]),
+      );
+      expect(members[ACTORS_PER_SYSTEM]?.system).toBe(second.system);
+      expect(second.system).not.toBe(first.system);
+      expect(pendingIn(first)).toBe(ACTORS_PER_SYSTEM);
+      expect(pendingIn(second)).toBe(1);
+    });
+
+    it("report a crash through the error observer only", () => {
       const pool = new ActorSystemPool();
       const failures: unknown[] = [];
-      const members = Array.from({ length: 128 }, () => admit(pool, failures));
-      const root = members[0]?.slot.parent;
-      if (!root) throw new Error("no shard root");
-
-      members[0]?.ref.send({ type: "member.crash" });
-      expect(failures).toHaveLength(1);
-      expect(statusOf(root)).toBe("active");
-      for (const { ref } of members.slice(1)) ref.send({ type: "member.close" });
-      expect(statusOf(root)).toBe("stopped");
+      const [crashing, healthy] = admitMany(pool, 2, failures);
+      crashing?.send({ type: "member.crash" });
+      expect(failures).toEqual([new Error("member crashed")]);
+      expect(crashing?.getSnapshot().status).toBe("error");
+      expect(healthy?.getSnapshot().status).toBe("active");
     });
 
-    it("never stops the current shard's root while it has slots left, even with none in use", () => {
-      const pool = new ActorSystemPool();
-      const slots = Array.from({ length: 127 }, () => pool.take());
-      for (const slot of slots) slot.release();
-      const root = slots[0]?.parent;
-      if (!root) throw new Error("no shard root");
-      expect(statusOf(root)).toBe("active");
-
-      // The 128th slot fills the shard; once it too is released, the shard is done.
-      const last = pool.take();
-      expect(last.parent).toBe(root);
-      expect(statusOf(root)).toBe("active");
-      last.release();
-      expect(statusOf(root)).toBe("stopped");
-    });
-
-    it("counts a slot released twice as released once", () => {
-      const pool = new ActorSystemPool();
-      const slots = Array.from({ length: 128 }, () => pool.take());
-      const root = slots[0]?.parent;
-      if (!root) throw new Error("no shard root");
-      for (let i = 0; i < 3; i++) slots[0]?.release();
-      for (const slot of slots.slice(1, 127)) slot.release();
-      expect(statusOf(root)).toBe("active");
-
-      slots[127]?.release();
-      expect(statusOf(root)).toBe("stopped");
-      slots[127]?.release();
-      expect(statusOf(root)).toBe("stopped");
-    });
-
-    // Known defect in actors/system-pool.ts: `release` runs from the ending actor's `complete`
-    // (or `error`) observer, which xstate calls before it relays `xstate.done.actor.*` (or
-    // `xstate.error.actor.*`) to the parent; the root is stopped by then, and xstate's development
-    // build warns "Event … was sent to stopped actor". Drop `.fails` once the pool stops the root
-    // after that relay.
-    it.fails("ends a full shard without an xstate development warning", () => {
+    it("end, close or crash, across full shards without any console.warn", () => {
       const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
-      const pool = new ActorSystemPool();
-      const members = admitMany(pool, 128);
-      for (const { ref } of members) ref.send({ type: "member.close" });
-      expect(members.map(({ slot }) => statusOf(slot.parent))).toContain("stopped");
+      const pool = new RecordingPool();
+      const failures: unknown[] = [];
+      const members = admitMany(pool, 3 * ACTORS_PER_SYSTEM + 1, failures);
+      for (const [i, ref] of members.entries()) {
+        ref.send(i % 10 === 0 ? { type: "member.crash" } : { type: "member.close" });
+      }
+      expect(failures).toHaveLength(Math.ceil(members.length / 10));
+      expect(new Set(members.map((ref) => ref.getSnapshot().status))).toEqual(
+        new Set(["done", "error"]),
+      );
+      expect([...pool.roots].map(pendingIn)).toEqual([0, 0, 0, 0]);
+      vi.runAllTimers();
       expect(warn).not.toHaveBeenCalled();
     });
   });
 
   describe("inspection", () => {
-    it("reports every actor created under any shard's slots to the pool's observer", () => {
+    it("reports every actor created under any shard's root to the pool's observer", () => {
       const events: InspectionEvent[] = [];
       const pool = new ActorSystemPool((event) => events.push(event));
       const members = admitMany(pool, ACTORS_PER_SYSTEM + 1);
       const announced = new Set(
         events.filter((event) => event.type === "@xstate.actor").map((event) => event.actorRef),
       );
-      for (const { ref } of members) expect(announced.has(ref)).toBe(true);
+      for (const ref of members) expect(announced.has(ref)).toBe(true);
 
       const last = members.at(-1);
       if (!last) throw new Error("no members");
-      last.ref.send({ type: "member.close" });
+      last.send({ type: "member.close" });
       const finals = events.filter(
         (event) =>
           event.type === "@xstate.snapshot" &&
-          event.actorRef === last.ref &&
+          event.actorRef === last &&
           event.snapshot.status === "done",
       );
       expect(finals).toHaveLength(1);
@@ -206,8 +188,14 @@ describe("ActorSystemPool", () => {
           if (event.type === "@xstate.actor") actors.push(event.actorRef);
         },
       });
-      const { ref } = admit(pool);
+      const ref = admit(pool);
       expect(actors).toContain(ref);
+    });
+
+    it("reports nothing before the first parent is asked for", () => {
+      const events: InspectionEvent[] = [];
+      new ActorSystemPool((event) => events.push(event));
+      expect(events).toEqual([]);
     });
   });
 });
