@@ -1,11 +1,12 @@
 import { assertEvent, enqueueActions, setup, spawnChild } from "xstate";
 import type { Codec } from "../protocols/codec.js";
 import { CloseCode } from "../src/constants.js";
-import { BrokerError, ErrorCode, handlerFailure, internalFailure } from "../src/errors.js";
+import { handlerFailure, internalFailure } from "../src/errors.js";
 import type { ChannelHistories } from "../src/sse/history.js";
 import type { Transport } from "../src/transport.js";
 import type { ConnectionActorRef, ConnectionNotice } from "./connection.js";
 import { ConnectionRegistry } from "./connection-registry.js";
+import { encodeOnce, encodeText, recordsOf, replayMissed, sendTo } from "./delivery.js";
 import type { ActorHooks, ConnectionRecord } from "./hooks.js";
 import { type TimerFiredEvent, type TimerKind, timerLogic } from "./timer.js";
 
@@ -101,41 +102,6 @@ export type SupervisorEvent =
   | { readonly type: "timer.clear"; readonly timerId: string }
   | TimerFiredEvent
   | { readonly type: "shutdown"; readonly code: number; readonly reason: string };
-
-/**
- * Encodes `payload` once for one codec, as bytes every recipient can share. Returns `null`
- * (and reports) when the payload cannot be encoded, so one bad payload never throws into the
- * actor (an actor that throws stops for good).
- */
-function encodeOnce(
-  encode: () => string,
-  hooks: ActorHooks,
-  id: string | undefined,
-): Buffer | null {
-  const text = encodeText(encode, hooks, id);
-  return text === null ? null : Buffer.from(text);
-}
-
-function encodeText(
-  encode: () => string,
-  hooks: ActorHooks,
-  id: string | undefined,
-): string | null {
-  try {
-    return encode();
-  } catch (cause) {
-    const reason = cause instanceof Error ? cause.message : String(cause);
-    hooks.failed(
-      id,
-      new BrokerError(ErrorCode.ENCODE_FAILED, `Encoding failed: ${reason}`, { cause }),
-    );
-    return null;
-  }
-}
-
-function sendTo(record: ConnectionRecord | undefined, frame: string | Buffer | null): void {
-  if (record?.deliverable && frame !== null) record.transport.send(frame);
-}
 
 /**
  * The broker's one supervisor: it registers connection actors, owns the rooms and the server
@@ -389,30 +355,5 @@ export const supervisorMachine = setup({
     },
   },
 });
-
-/** Writes what a reconnecting stream missed, or `recovery: {recovered:false}` if it cannot. */
-function replayMissed(
-  channels: ChannelSettings,
-  room: string,
-  lastEventId: string,
-  transport: Transport,
-): void {
-  const recovery = channels.histories.get(room)?.recover(lastEventId, Date.now());
-  if (recovery?.recovered) {
-    for (const entry of recovery.missed) transport.send(entry.frame);
-    return;
-  }
-  transport.send(channels.codec.encodeEvent("recovery", { recovered: false }));
-}
-
-function* recordsOf(
-  registry: ConnectionRegistry,
-  ids: Iterable<string>,
-): Iterable<ConnectionRecord> {
-  for (const id of ids) {
-    const record = registry.connections.get(id);
-    if (record) yield record;
-  }
-}
 
 export type SupervisorActorRef = import("xstate").ActorRefFrom<typeof supervisorMachine>;
