@@ -1,0 +1,166 @@
+import type { InspectionEvent } from "xstate";
+import { type Broker, createBroker, type InspectionObserver, json, separator } from "../index.js";
+import {
+  COMMON_OPTIONS,
+  integerOption,
+  type OptionsConfig,
+  parseCommand,
+  portOption,
+} from "./args.js";
+import { messageOf, nextSignal, printLine } from "./io.js";
+import { LISTEN_USAGE, UsageError } from "./usage.js";
+
+const OPTIONS = {
+  ...COMMON_OPTIONS,
+  debug: { type: "boolean", short: "d" },
+  json: { type: "boolean", short: "j" },
+  keepalive: { type: "string", short: "k" },
+  id: { type: "boolean", short: "i" },
+  protocol: { type: "string", default: "separator" },
+  inspector: { type: "boolean" },
+} as const satisfies OptionsConfig;
+
+const PROTOCOLS = ["separator", "json"] as const;
+type ProtocolName = (typeof PROTOCOLS)[number];
+
+export interface ListenSettings {
+  readonly host: string;
+  readonly port: number;
+  readonly debug: boolean;
+  readonly json: boolean;
+  readonly keepalive: number | undefined;
+  readonly ids: boolean;
+  readonly protocol: ProtocolName;
+  readonly inspector: boolean;
+}
+
+/** `switchboard listen`'s settings, `"help"` for `-h`, or a `UsageError`. */
+export function parseListen(args: readonly string[]): ListenSettings | "help" {
+  const { values, positionals } = parseCommand(args, OPTIONS, LISTEN_USAGE);
+  if (values.help) return "help";
+  if (positionals.length > 0) {
+    throw new UsageError(`Unexpected argument: ${positionals.join(" ")}`, LISTEN_USAGE);
+  }
+  const protocol = PROTOCOLS.find((name) => name === values.protocol);
+  if (!protocol) {
+    throw new UsageError(`Invalid protocol: expected separator or json`, LISTEN_USAGE);
+  }
+  return {
+    host: values.host,
+    port: portOption(values.port, LISTEN_USAGE),
+    debug: values.debug ?? false,
+    json: values.json ?? false,
+    keepalive:
+      values.keepalive === undefined
+        ? undefined
+        : integerOption("keepalive", values.keepalive, LISTEN_USAGE, 1),
+    ids: values.id ?? false,
+    protocol,
+    inspector: values.inspector ?? false,
+  };
+}
+
+/**
+ * Runs a broker until SIGINT or SIGTERM, then drains it (WebSocket clients get 1001, streams
+ * end). Resolves with the exit code: 0 after a drain, 1 when it cannot listen.
+ */
+export async function listen(args: readonly string[]): Promise<number> {
+  const settings = parseListen(args);
+  if (settings === "help") {
+    process.stdout.write(LISTEN_USAGE);
+    return 0;
+  }
+  const debug = (line: string) => printLine(process.stderr, `debug: ${line}`);
+  if (settings.inspector) {
+    printLine(process.stderr, "switchboard listen: note: the inspector is not available yet");
+  }
+  const broker = createBroker({
+    host: settings.host,
+    port: settings.port,
+    protocol: settings.protocol === "json" ? json() : separator("|"),
+    sse: {
+      ids: settings.ids ? "counter" : "none",
+      json: settings.json,
+      ...(settings.keepalive === undefined ? {} : { keepalive: settings.keepalive }),
+    },
+    ...(settings.debug ? { inspect: transitionLogger(debug) } : {}),
+  });
+  addRoomCommands(broker);
+
+  let url: string;
+  try {
+    ({ url } = await broker.listen());
+  } catch (error) {
+    printLine(process.stderr, `switchboard listen: cannot listen: ${messageOf(error)}`);
+    await broker.close();
+    return 1;
+  }
+  const { host } = new URL(url);
+  printLine(process.stdout, `listening on ${url} and http://${host}/events/<channel>`);
+
+  const signal = await nextSignal();
+  if (settings.debug) debug(`${signal}: closing`);
+  await broker.close();
+  return 0;
+}
+
+/**
+ * `join`/`leave` for WebSocket clients, since the broker has no listeners of its own: the
+ * separator protocol's `#join|room` and the JSON protocol's `{"type":"join","data":"room"}`.
+ * Each is answered with `#joined|room` / `{"type":"joined","data":"room"}` (and `left`); a JSON
+ * frame with an `id` is also acknowledged with `true`, or `false` when no room was named.
+ */
+function addRoomCommands(broker: Broker): void {
+  for (const { event, answer, action } of ROOM_COMMANDS) {
+    broker.on(event, (client, data) => {
+      const room = roomOf(data);
+      if (room === undefined || !client[action](room)) return false;
+      // The separator codec sends `#event|field…`, the JSON codec `{"type":event,"data":…}`.
+      client.emit(answer, event.startsWith("#") ? [room] : room);
+      return true;
+    });
+  }
+}
+
+/** Each room command: the event it comes as, the event that answers it, what it does. */
+const ROOM_COMMANDS = [
+  { event: "#join", answer: "#joined", action: "join" },
+  { event: "join", answer: "joined", action: "join" },
+  { event: "#leave", answer: "#left", action: "leave" },
+  { event: "leave", answer: "left", action: "leave" },
+] as const;
+
+/** The room a join/leave names: `["room"]` (separator fields) or `"room"` (JSON data). */
+function roomOf(data: unknown): string | undefined {
+  const value: unknown = Array.isArray(data) ? data[0] : data;
+  return typeof value === "string" && value !== "" ? value : undefined;
+}
+
+/**
+ * An inspection observer printing each machine snapshot as one line:
+ * `supervisor x:0 running <- broadcast`, `connection V1StGXR8_Z5j open.idle <- socket.message`.
+ */
+export function transitionLogger(write: (line: string) => void): InspectionObserver {
+  return (event: InspectionEvent) => {
+    if (event.type !== "@xstate.snapshot") return;
+    const snapshot = event.snapshot as { readonly value?: unknown; readonly machine?: unknown };
+    if (snapshot.value === undefined) return;
+    const machine = snapshot.machine as { readonly id?: unknown } | undefined;
+    const ref = event.actorRef as { readonly id?: unknown; readonly sessionId: string };
+    const name = typeof machine?.id === "string" ? machine.id : "actor";
+    const id = typeof ref.id === "string" ? ref.id : ref.sessionId;
+    write(`${name} ${id} ${stateText(snapshot.value)} <- ${event.event.type}`);
+  };
+}
+
+/** A state value as text: `open`, `open.idle`, parallel regions joined by commas. */
+function stateText(value: unknown): string {
+  if (typeof value === "string") return value;
+  if (typeof value !== "object" || value === null) return String(value);
+  return Object.entries(value)
+    .map(([key, child]) => {
+      const inner = stateText(child);
+      return inner === "" ? key : `${key}.${inner}`;
+    })
+    .join(",");
+}
