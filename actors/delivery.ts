@@ -1,4 +1,5 @@
 import { BrokerError, ErrorCode } from "../src/errors.js";
+import type { ChannelHistory, HistoryEntry } from "../src/sse/history.js";
 import type { Transport } from "../src/transport.js";
 import type { ConnectionRegistry } from "./connection-registry.js";
 import type { ActorHooks, ConnectionRecord } from "./hooks.js";
@@ -66,5 +67,26 @@ export function* recordsOf(
   for (const id of ids) {
     const record = registry.connections.get(id);
     if (record) yield record;
+  }
+}
+
+/**
+ * Records a channel delivery; a user ids function that throws (or returns an id `withId`
+ * refuses, e.g. one with a line break) is reported and the delivery goes out without an id.
+ */
+export function appendSafely(
+  history: ChannelHistory,
+  frameFor: (id: string) => string,
+  hooks: ActorHooks,
+): HistoryEntry | undefined {
+  try {
+    return history.append(frameFor, Date.now());
+  } catch (cause) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    hooks.failed(
+      undefined,
+      new BrokerError(ErrorCode.HANDLER_FAILED, `Event id failed: ${reason}`, { cause }),
+    );
+    return undefined;
   }
 }

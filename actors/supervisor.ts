@@ -6,7 +6,14 @@ import type { ChannelHistories } from "../src/sse/history.js";
 import type { Transport } from "../src/transport.js";
 import type { ConnectionActorRef, ConnectionNotice } from "./connection.js";
 import { ConnectionRegistry } from "./connection-registry.js";
-import { encodeOnce, encodeText, recordsOf, replayMissed, sendTo } from "./delivery.js";
+import {
+  appendSafely,
+  encodeOnce,
+  encodeText,
+  recordsOf,
+  replayMissed,
+  sendTo,
+} from "./delivery.js";
 import type { ActorHooks, ConnectionRecord } from "./hooks.js";
 import { type TimerFiredEvent, type TimerKind, timerLogic } from "./timer.js";
 
@@ -215,9 +222,11 @@ export const supervisorMachine = setup({
       if (history && channels) {
         const text = encodeText(encodeWith(channels.codec), hooks, undefined);
         if (text !== null) {
-          const entry = history.append((id) => channels.withId(text, id), Date.now());
-          recorded = entry.id;
-          frames.set(channels.codec, Buffer.from(entry.frame));
+          const entry = appendSafely(history, (id) => channels.withId(text, id), hooks);
+          if (entry) {
+            recorded = entry.id;
+            frames.set(channels.codec, Buffer.from(entry.frame));
+          }
         }
       }
       let recipients: Iterable<ConnectionRecord>;

@@ -260,6 +260,7 @@ export class Broker<TData extends object = ClientData> {
       reason: "server shutting down",
     });
     await waitFor(this.#supervisor, (snapshot) => snapshot.status === "done");
+    this.#http.release(this.#options.closeTimeout);
     await httpClosed;
   }
 

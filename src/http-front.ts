@@ -66,15 +66,31 @@ export class HttpFront {
     return this.server.address() as AddressInfo;
   }
 
-  /** Stops accepting connections; resolves once every connection of an owned server is gone. */
-  async close(): Promise<void> {
+  /**
+   * Stops accepting connections at once; the returned promise resolves once every connection of
+   * an owned server is gone. Call `release()` when the broker's own clients have closed.
+   */
+  close(): Promise<void> {
     this.server.off("request", this.#onRequest);
     this.server.off("upgrade", this.#onUpgrade);
-    if (!this.#owned || !this.server.listening) return;
-    await new Promise<void>((resolve) => {
+    if (!this.#owned || !this.server.listening) return Promise.resolve();
+    return new Promise<void>((resolve) => {
       this.server.close(() => resolve());
       this.server.closeIdleConnections();
     });
+  }
+
+  /**
+   * After the broker's clients are gone: a keep-alive connection whose stream just ended is now
+   * idle and would hold `close()` until the client drops it; close those, and after `graceMs`
+   * whatever is left (a request still in flight, a spare socket that never sent one).
+   */
+  release(graceMs: number): void {
+    if (!this.#owned) return;
+    this.server.closeIdleConnections();
+    const timer = setTimeout(() => this.server.closeAllConnections(), graceMs);
+    timer.unref();
+    this.server.once("close", () => clearTimeout(timer));
   }
 
   #route(request: IncomingMessage, response: ServerResponse): void {

@@ -16,6 +16,11 @@ export type {
   DecodeResult,
   InboundMessage,
 } from "../protocols/codec.js";
+export {
+  type EventSourceCodec,
+  type EventSourceOptions,
+  eventSource,
+} from "../protocols/event-source.js";
 export { json } from "../protocols/json.js";
 export { separator } from "../protocols/separator.js";
 export {
@@ -37,5 +42,6 @@ export {
   ServerEvent,
   type ServerEventName,
 } from "./listeners.js";
-export type { BrokerOptions, InspectionObserver } from "./options.js";
+export type { BrokerOptions, InspectionObserver, SseOptions } from "./options.js";
+export type { EventIdFunction, HistoryLimits } from "./sse/history.js";
 export type { Transport, TransportKind } from "./transport.js";

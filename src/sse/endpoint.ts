@@ -141,10 +141,17 @@ function openStream(
   options: SseEndpointOptions,
   backend: SseBackend,
 ): void {
+  if (request.method === "HEAD") {
+    // The headers a stream would get, and no listener.
+    response.writeHead(200, SSE_HEADERS);
+    response.end();
+    return;
+  }
   const header = request.headers["last-event-id"];
+  // An empty id is the same as none (EventSource sends none before it has seen an id).
   const lastEventId =
-    (Array.isArray(header) ? header[0] : header) ??
-    url.searchParams.get("lastEventId") ??
+    (Array.isArray(header) ? header[0] : header) ||
+    url.searchParams.get("lastEventId") ||
     undefined;
   request.socket.setNoDelay(true);
   request.socket.setKeepAlive(true);

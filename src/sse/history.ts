@@ -50,11 +50,16 @@ export class ChannelHistory {
     this.#custom = idFor ? { idFor, seqOf: new Map() } : undefined;
   }
 
-  /** Records an event and returns its id; `frameFor` builds the frame that carries the id. */
+  /**
+   * Records an event and returns its entry; `frameFor` builds the frame that carries the id.
+   * Throws what the ids function or `frameFor` throws, recording nothing.
+   */
   append(frameFor: (id: string) => string, now: number): HistoryEntry {
-    const seq = this.#nextSeq++;
+    const seq = this.#nextSeq;
     const id = this.#custom ? this.#custom.idFor(this.#channel, seq) : `${this.epoch}:${seq}`;
     const entry: HistoryEntry = { seq, id, at: now, frame: frameFor(id) };
+    // Only now: a failed id or frame must not leave a hole, since replay counts by seq.
+    this.#nextSeq += 1;
     this.#entries.push(entry);
     this.#custom?.seqOf.set(id, seq);
     this.#trim(now);
