@@ -45,8 +45,15 @@ interface StreamAdmission {
 export type TimerId = string;
 
 /**
- * The broker: one HTTP server with the WebSocket endpoint, a supervisor actor that owns
- * connections, rooms and timers, and the listeners the application registers.
+ * The broker: one HTTP server with the WebSocket and SSE endpoints, a supervisor actor that
+ * owns connections, rooms and timers, and the listeners the application registers. Create it
+ * with `createBroker()`.
+ *
+ * @example
+ * const broker: Broker<{ name: string }> = createBroker({ port: 0 });
+ * broker.on("#name", (client, data) => {
+ *   client.data.name = String((data as string[])[0]);
+ * });
  */
 export class Broker<TData extends object = ClientData> {
   readonly #options: ResolvedOptions;

@@ -1,4 +1,11 @@
-/** WebSocket close codes the broker uses (RFC 6455 §7.4 and the IANA registry). */
+/**
+ * WebSocket close codes the broker uses (RFC 6455 §7.4 and the IANA registry).
+ *
+ * @example
+ * broker.on(ServerEvent.DISCONNECT, (client, { code }) => {
+ *   if (code === CloseCode.ABNORMAL) console.warn(`${client.id} vanished`);
+ * });
+ */
 export const CloseCode = {
   NORMAL: 1000,
   GOING_AWAY: 1001,
@@ -13,7 +20,12 @@ export const CloseCode = {
 
 export type CloseCodeValue = (typeof CloseCode)[keyof typeof CloseCode];
 
-/** Defaults for every limit and timer; the README's "Limits and defaults" table lists them. */
+/**
+ * Defaults for every limit and timer; the README's options table lists them.
+ *
+ * @example
+ * createBroker({ heartbeatInterval: Defaults.heartbeatInterval * 2 });
+ */
 export const Defaults = {
   host: "127.0.0.1",
   port: 8899,
@@ -38,6 +50,9 @@ export const Defaults = {
  * Event names a client frame may never carry: they name lifecycle events or object prototype
  * members. A frame using one gets a `bad_frame` error frame instead of reaching any listener
  * (Socket.IO's CVE-2024-38355 was a client event named "error" crashing the server).
+ *
+ * @example
+ * RESERVED_EVENT_NAMES.has("__proto__"); // true: such a frame gets a bad_frame error frame
  */
 export const RESERVED_EVENT_NAMES: ReadonlySet<string> = new Set([
   "connect",

@@ -1,6 +1,13 @@
 import { CloseCode, type CloseCodeValue } from "./constants.js";
 
-/** Every stable error code the broker reports; the README lists each with its meaning. */
+/**
+ * Every stable error code the broker reports; the README lists each with its meaning.
+ *
+ * @example
+ * broker.on(ServerEvent.ERROR, (_client, error) => {
+ *   if (error.code === ErrorCode.ENCODE_FAILED) metrics.increment("unencodable");
+ * });
+ */
 export const ErrorCode = {
   /** A frame the codec could not decode, or a binary frame on a text codec. */
   BAD_FRAME: "SB_ERR_BAD_FRAME",

@@ -1,7 +1,13 @@
 import type { ClientData, ClientHandle } from "./client-handle.js";
 import type { BrokerError } from "./errors.js";
 
-/** The lifecycle events every broker emits. Client frames can never carry these names. */
+/**
+ * The lifecycle events every broker emits. Client frames can never carry these names.
+ *
+ * @example
+ * broker.on(ServerEvent.CONNECT, (client) => client.send("welcome"));
+ * broker.on(ServerEvent.DISCONNECT, (client, { code, reason }) => log(client.id, code, reason));
+ */
 export const ServerEvent = {
   CONNECT: "connect",
   MESSAGE: "message",
