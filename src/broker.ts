@@ -15,6 +15,8 @@ import { HttpFront } from "./http-front.js";
 import { type BrokerSnapshot, snapshotOf } from "./inspect.js";
 import { type ListenerFor, ListenerRegistry } from "./listeners.js";
 import { type BrokerOptions, type ResolvedOptions, resolveOptions } from "./options.js";
+import type { BrokerEvent, PumpResult } from "./pull.js";
+import { PullFeed } from "./pull-feed.js";
 import { createSseBackend } from "./sse/backend.js";
 import { createSseRoute } from "./sse/endpoint.js";
 import { ChannelHistories } from "./sse/history.js";
@@ -64,6 +66,7 @@ export class Broker<TData extends object = ClientData> {
   readonly #commands: HandleCommands;
   readonly #hooks: ActorHooks;
   readonly #dispatcher: ListenerDispatcher<TData>;
+  readonly #pull: PullFeed<TData>;
   readonly #systems: ActorSystemPool;
   #timerSequence = 0;
   #closing: Promise<void> | undefined;
@@ -75,13 +78,21 @@ export class Broker<TData extends object = ClientData> {
       connected: (id) => this.#announceConnect(id),
       received: (id, message) => {
         const client = this.#handles.get(id);
-        if (client) this.#dispatcher.received(client, message);
+        if (!client) return;
+        this.#pull.record({ type: "message", client, event: message.event, data: message.data });
+        this.#dispatcher.received(client, message);
       },
       disconnected: (record, info) => this.#announceDisconnect(record, info),
       failed: (id, error) =>
         this.#dispatcher.report(id === undefined ? undefined : this.#handles.get(id), error),
     };
     this.#hooks = hooks;
+    this.#pull = new PullFeed<TData>(this.#options.pullQueue, () =>
+      this.#dispatcher.report(
+        undefined,
+        new BrokerError(ErrorCode.QUEUE_OVERFLOW, "Pull queue full: dropping the oldest events"),
+      ),
+    );
     this.#dispatcher = new ListenerDispatcher<TData>(this.#listeners, {
       codecOf: (id) => this.#supervisor.getSnapshot().context.registry.get(id)?.codec,
       sendFrame: (id, frame) => this.#supervisor.send({ type: "client.frame", id, frame }),
@@ -154,6 +165,52 @@ export class Broker<TData extends object = ClientData> {
   off<TEvent extends string>(event: TEvent, listener?: ListenerFor<TEvent, TData>): this {
     this.#listeners.remove(event, listener);
     return this;
+  }
+
+  /**
+   * Adds a controller, as in the CherryPy/ws4py seed: an incoming event with no listener of its
+   * own goes to the controller method named like it (`chat(client, data)` for `chat` or
+   * `#chat`), with `this` the controller; its result answers a JSON `id`. Events no method
+   * matches fall through to the `message` listeners. Object.prototype names never match.
+   *
+   * @example
+   * broker.use({
+   *   chat(client: ClientHandle, data: unknown) { broker.broadcast({ type: "chat", data }); },
+   *   ping() { return "pong"; },
+   * });
+   */
+  use(controller: object): this {
+    this.#dispatcher.use(controller);
+    return this;
+  }
+
+  /**
+   * Everything that happened since the previous call, for fixed-rate game loops (the
+   * event-socket seed's `system.pump()`). The first call starts recording and returns nothing.
+   * The queue keeps `pullQueue` events (default 10 000); past that the oldest are dropped,
+   * counted in `dropped`, and the first drop fires an `error` (`SB_ERR_QUEUE_OVERFLOW`).
+   *
+   * @example
+   * setInterval(() => {
+   *   const { connected, events, disconnected } = broker.pump();
+   *   for (const { client, event, data } of events) world.apply(client.id, event, data);
+   * }, 50);
+   */
+  pump(): PumpResult<TData> {
+    return this.#pull.pump();
+  }
+
+  /**
+   * The pull API as an async iterator: connects, messages and disconnects from this call on.
+   * It ends when the broker closes (or the loop breaks); its queue is bounded like `pump()`'s.
+   *
+   * @example
+   * for await (const event of broker.events()) {
+   *   if (event.type === "message") console.log(event.client.id, event.event, event.data);
+   * }
+   */
+  events(): AsyncIterableIterator<BrokerEvent<TData>> {
+    return this.#pull.events();
   }
 
   /** Sends a payload to one client, encoded by its codec. False if no such client. */
@@ -268,6 +325,7 @@ export class Broker<TData extends object = ClientData> {
     });
     await waitFor(this.#supervisor, (snapshot) => snapshot.status === "done");
     this.#http.release(this.#options.closeTimeout);
+    this.#pull.close();
     await httpClosed;
   }
 
@@ -334,14 +392,18 @@ export class Broker<TData extends object = ClientData> {
 
   #announceConnect(id: string): void {
     const client = this.#handles.get(id);
-    if (client) this.#dispatcher.connected(client);
+    if (!client) return;
+    this.#pull.record({ type: "connect", client });
+    this.#dispatcher.connected(client);
   }
 
   #announceDisconnect(record: ConnectionRecord, info: CloseInfo): void {
     const client = this.#handles.get(record.id);
     if (!client) return;
     this.#handles.delete(record.id);
-    this.#dispatcher.disconnected(client, { code: info.code, reason: info.reason });
+    const disconnect = { code: info.code, reason: info.reason };
+    this.#pull.record({ type: "disconnect", client, info: disconnect });
+    this.#dispatcher.disconnected(client, disconnect);
   }
 }
 

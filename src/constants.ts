@@ -44,6 +44,8 @@ export const Defaults = {
   sseRetry: 3_000,
   historyMaxEvents: 1_000,
   historyMaxAgeMs: 5 * 60_000,
+  /** Events a pull queue keeps before dropping the oldest. */
+  pullQueue: 10_000,
 } as const;
 
 /**

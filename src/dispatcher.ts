@@ -26,6 +26,26 @@ export interface AckChannel {
 export class ListenerDispatcher<TData extends object = ClientData> {
   readonly #listeners: ListenerRegistry;
   readonly #acks: AckChannel;
+  readonly #controllers: object[] = [];
+
+  /** Adds a controller: its methods handle events named like them (see `Broker.use`). */
+  use(controller: object): void {
+    this.#controllers.push(controller);
+  }
+
+  /** The controller method for an event (`chat` for `chat` and `#chat`), bound to its owner. */
+  #controllerMethod(event: string): EventListener<TData> | undefined {
+    const name = event.startsWith("#") ? event.slice(1) : event;
+    // Never an Object.prototype member (`toString`, `constructor`…), whatever the name.
+    if (name === "" || name in Object.prototype) return undefined;
+    for (const controller of this.#controllers) {
+      const method: unknown = Reflect.get(controller, name);
+      if (typeof method === "function") {
+        return (client, data) => Reflect.apply(method, controller, [client, data]);
+      }
+    }
+    return undefined;
+  }
 
   constructor(listeners: ListenerRegistry, acks: AckChannel) {
     this.#listeners = listeners;
@@ -50,14 +70,17 @@ export class ListenerDispatcher<TData extends object = ClientData> {
   }
 
   /**
-   * Runs the listeners of a decoded frame; frames with no listener of their own go to the
-   * `message` listeners, else nowhere. A frame with an `ackId` is answered with the first
-   * listener's result (or its failure).
+   * Runs the listeners of a decoded frame: its own listeners, else a controller method named
+   * like it, else the `message` listeners, else nothing. A frame with an `ackId` is answered
+   * with the first listener's result (or its failure).
    */
   received(client: ClientHandle<TData>, message: InboundMessage): void {
     let listeners = this.#listeners.get<EventListener<TData>>(message.event);
     if (listeners.length === 0) {
-      listeners = this.#listeners.get<EventListener<TData>>(ServerEvent.MESSAGE);
+      const method = this.#controllerMethod(message.event);
+      listeners = method
+        ? [method]
+        : this.#listeners.get<EventListener<TData>>(ServerEvent.MESSAGE);
     }
     let answer: Promise<Outcome> | undefined;
     for (const listener of listeners) {

@@ -23,6 +23,8 @@ export const ErrorCode = {
   PAYLOAD_TOO_LARGE: "SB_ERR_PAYLOAD_TOO_LARGE",
   /** The transport reported an error (invalid UTF-8, a protocol violation, a reset). */
   TRANSPORT_FAILED: "SB_ERR_TRANSPORT_FAILED",
+  /** A pull queue (`pump()`, `events()`) was full: its oldest events are being dropped. */
+  QUEUE_OVERFLOW: "SB_ERR_QUEUE_OVERFLOW",
   /** An unexpected failure inside the broker; the client is closed with 1011. */
   INTERNAL: "SB_ERR_INTERNAL",
   /** `listen()` called twice, or after `close()`. */

@@ -43,5 +43,6 @@ export {
   type ServerEventName,
 } from "./listeners.js";
 export type { BrokerOptions, InspectionObserver, SseOptions } from "./options.js";
+export type { BrokerEvent, PumpResult } from "./pull.js";
 export type { EventIdFunction, HistoryLimits } from "./sse/history.js";
 export type { Transport, TransportKind } from "./transport.js";

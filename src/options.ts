@@ -63,6 +63,8 @@ export interface BrokerOptions {
   readonly inspect?: InspectionObserver;
   /** Server-Sent Events settings, or `false` to turn the endpoint off. On by default. */
   readonly sse?: SseOptions | false;
+  /** The pull API's queues (`pump()`, `events()`): events kept at most. Default 10 000. */
+  readonly pullQueue?: number;
 }
 
 /** SSE options with every default filled in. */
@@ -90,6 +92,7 @@ export interface ResolvedOptions {
   readonly closeTimeout: number;
   readonly inspect: InspectionObserver | undefined;
   readonly sse: ResolvedSse | undefined;
+  readonly pullQueue: number;
 }
 
 function resolveSse(options: SseOptions | false | undefined): ResolvedSse | undefined {
@@ -128,5 +131,6 @@ export function resolveOptions(options: BrokerOptions): ResolvedOptions {
     closeTimeout: options.closeTimeout ?? Defaults.closeTimeout,
     inspect: options.inspect,
     sse: resolveSse(options.sse),
+    pullQueue: options.pullQueue ?? Defaults.pullQueue,
   };
 }
