@@ -7,6 +7,7 @@ import { type ChannelSettings, supervisorMachine } from "../actors/supervisor.js
 import { ActorSystemPool } from "../actors/system-pool.js";
 import type { Codec } from "../protocols/codec.js";
 import { withId } from "../protocols/event-source.js";
+import { createClientAssetsRoute } from "./client-assets.js";
 import { type ClientData, ClientHandle, type HandleCommands } from "./client-handle.js";
 import { CloseCode } from "./constants.js";
 import { ListenerDispatcher } from "./dispatcher.js";
@@ -119,6 +120,7 @@ export class Broker<TData extends object = ClientData> {
       codecs: this.#options.codecs,
       accept: (transport, codec) => this.#accept(transport, codec),
     });
+    this.#http.addRequestRoute(createClientAssetsRoute());
     const sse = this.#options.sse;
     if (sse) {
       const histories = this.#supervisor.getSnapshot().context.channels?.histories;
