@@ -2,7 +2,12 @@ import { type ActorRef, assertEvent, assign, type Snapshot, sendTo, setup } from
 import type { Codec } from "../protocols/codec.js";
 import { CloseCode, RESERVED_EVENT_NAMES } from "../src/constants.js";
 import { BrokerError, ErrorCode } from "../src/errors.js";
-import type { Transport, TransportEvent } from "../src/transport.js";
+import {
+  INVALID_UTF8_ERROR_CODES,
+  TOO_LARGE_ERROR_CODES,
+  type Transport,
+  type TransportEvent,
+} from "../src/transport.js";
 import type { ActorHooks } from "./hooks.js";
 
 /**
@@ -56,14 +61,14 @@ const HEARTBEAT_TIMEOUT_REASON = "heartbeat timeout";
 
 /** Maps the transport's failure to the broker's error code (ws reports its own `code`). */
 function transportFailure(error: Error): BrokerError {
-  const wsCode = (error as Error & { code?: string }).code;
-  if (wsCode === "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH") {
+  const code = (error as Error & { code?: string }).code ?? "";
+  if (TOO_LARGE_ERROR_CODES.has(code)) {
     return new BrokerError(ErrorCode.PAYLOAD_TOO_LARGE, `Frame rejected: ${error.message}`, {
       cause: error,
       closeCode: CloseCode.MESSAGE_TOO_BIG,
     });
   }
-  const closeCode = wsCode === "WS_ERR_INVALID_UTF8" ? CloseCode.INVALID_PAYLOAD : undefined;
+  const closeCode = INVALID_UTF8_ERROR_CODES.has(code) ? CloseCode.INVALID_PAYLOAD : undefined;
   return new BrokerError(ErrorCode.TRANSPORT_FAILED, `Transport failed: ${error.message}`, {
     cause: error,
     ...(closeCode ? { closeCode } : {}),

@@ -7,11 +7,12 @@ import { type ChannelSettings, supervisorMachine } from "../actors/supervisor.js
 import { ActorSystemPool } from "../actors/system-pool.js";
 import type { Codec } from "../protocols/codec.js";
 import { withId } from "../protocols/event-source.js";
+import { json } from "../protocols/json.js";
 import { createClientAssetsRoute } from "./client-assets.js";
 import { type ClientData, ClientHandle, type HandleCommands } from "./client-handle.js";
 import { CloseCode } from "./constants.js";
 import { ListenerDispatcher } from "./dispatcher.js";
-import { BrokerError, ErrorCode } from "./errors.js";
+import { BrokerError, ErrorCode, internalFailure } from "./errors.js";
 import { HttpFront } from "./http-front.js";
 import { type BrokerSnapshot, snapshotOf } from "./inspect.js";
 import { type ListenerFor, ListenerRegistry } from "./listeners.js";
@@ -22,6 +23,7 @@ import { createSseBackend } from "./sse/backend.js";
 import { createSseRoute } from "./sse/endpoint.js";
 import { ChannelHistories } from "./sse/history.js";
 import type { Transport } from "./transport.js";
+import { createTcpEndpoint, type TcpEndpoint } from "./transports/tcp-endpoint.js";
 import { createWebSocketEndpoint } from "./transports/websocket-endpoint.js";
 
 /** Where `listen()` bound the broker. */
@@ -30,6 +32,8 @@ export interface BrokerAddress {
   readonly port: number;
   /** The WebSocket endpoint, e.g. `ws://127.0.0.1:8899/ws`. */
   readonly url: string;
+  /** The TCP endpoint, when the `tcp` option is on. */
+  readonly tcp?: { readonly host: string; readonly port: number };
 }
 
 /** Who a broadcast reaches: everyone (default) or one room, minus `except` client ids. */
@@ -68,9 +72,11 @@ export class Broker<TData extends object = ClientData> {
   readonly #hooks: ActorHooks;
   readonly #dispatcher: ListenerDispatcher<TData>;
   readonly #pull: PullFeed<TData>;
+  readonly #tcp: TcpEndpoint | undefined;
   readonly #systems: ActorSystemPool;
   #timerSequence = 0;
   #closing: Promise<void> | undefined;
+  #listening: Promise<BrokerAddress> | undefined;
 
   constructor(options: BrokerOptions = {}) {
     this.#options = resolveOptions(options);
@@ -121,6 +127,21 @@ export class Broker<TData extends object = ClientData> {
       accept: (transport, codec) => this.#accept(transport, codec),
     });
     this.#http.addRequestRoute(createClientAssetsRoute());
+    const tcp = this.#options.tcp;
+    if (tcp) {
+      // TCP speaks the JSON codec only: one JSON frame per line.
+      const tcpCodec = json();
+      this.#tcp = createTcpEndpoint({
+        port: tcp.port,
+        host: tcp.host,
+        maxPayload: this.#options.maxPayload,
+        closeTimeout: this.#options.closeTimeout,
+        closeGrace: this.#options.closeTimeout,
+        accept: (transport) => this.#accept(transport, tcpCodec),
+        onError: (error) =>
+          this.#dispatcher.report(undefined, internalFailure("TCP endpoint failed", error)),
+      });
+    }
     const sse = this.#options.sse;
     if (sse) {
       const histories = this.#supervisor.getSnapshot().context.channels?.histories;
@@ -300,13 +321,25 @@ export class Broker<TData extends object = ClientData> {
   }
 
   /** Starts listening (or waits for the attached server to); port 0 picks a free port. */
-  async listen(): Promise<BrokerAddress> {
+  listen(): Promise<BrokerAddress> {
     if (this.#closing) {
-      throw new BrokerError(ErrorCode.INVALID_STATE, "Cannot listen: the broker is closed");
+      return Promise.reject(
+        new BrokerError(ErrorCode.INVALID_STATE, "Cannot listen: the broker is closed"),
+      );
     }
+    // Listening again answers the same address.
+    this.#listening ??= this.#bind();
+    return this.#listening;
+  }
+
+  async #bind(): Promise<BrokerAddress> {
     const { port, address } = await this.#http.listen(this.#options.port, this.#options.host);
+    const tcp = await this.#tcp?.listen();
     const host = address.includes(":") ? `[${address}]` : address;
-    return { host: address, port, url: `ws://${host}:${port}${this.#options.path}` };
+    const url = `ws://${host}:${port}${this.#options.path}`;
+    return tcp
+      ? { host: address, port, url, tcp: { host: tcp.address, port: tcp.port } }
+      : { host: address, port, url };
   }
 
   /**
@@ -320,6 +353,7 @@ export class Broker<TData extends object = ClientData> {
 
   async #shutdown(): Promise<void> {
     const httpClosed = this.#http.close();
+    const tcpClosed = this.#tcp?.close();
     this.#supervisor.send({
       type: "shutdown",
       code: CloseCode.GOING_AWAY,
@@ -328,7 +362,7 @@ export class Broker<TData extends object = ClientData> {
     await waitFor(this.#supervisor, (snapshot) => snapshot.status === "done");
     this.#http.release(this.#options.closeTimeout);
     this.#pull.close();
-    await httpClosed;
+    await Promise.all([httpClosed, tcpClosed]);
   }
 
   /**

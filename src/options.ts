@@ -65,6 +65,11 @@ export interface BrokerOptions {
   readonly sse?: SseOptions | false;
   /** The pull API's queues (`pump()`, `events()`): events kept at most. Default 10 000. */
   readonly pullQueue?: number;
+  /**
+   * A raw TCP endpoint: newline-delimited JSON-codec frames on its own port (0 picks one).
+   * Off unless given. Clients answer `{"type":"ping"}` lines with `{"type":"pong"}`.
+   */
+  readonly tcp?: { readonly port: number; readonly host?: string };
 }
 
 /** SSE options with every default filled in. */
@@ -93,6 +98,7 @@ export interface ResolvedOptions {
   readonly inspect: InspectionObserver | undefined;
   readonly sse: ResolvedSse | undefined;
   readonly pullQueue: number;
+  readonly tcp: { readonly port: number; readonly host: string } | undefined;
 }
 
 function resolveSse(options: SseOptions | false | undefined): ResolvedSse | undefined {
@@ -132,5 +138,8 @@ export function resolveOptions(options: BrokerOptions): ResolvedOptions {
     inspect: options.inspect,
     sse: resolveSse(options.sse),
     pullQueue: options.pullQueue ?? Defaults.pullQueue,
+    tcp: options.tcp
+      ? { port: options.tcp.port, host: options.tcp.host ?? options.host ?? Defaults.host }
+      : undefined,
   };
 }

@@ -4,6 +4,18 @@
  * codecs: they carry already-encoded text frames.
  */
 
+/** Transport error `code`s meaning "a frame or line over maxPayload" (close 1009). */
+export const TOO_LARGE_ERROR_CODES: ReadonlySet<string> = new Set([
+  "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH",
+  "SB_TCP_LINE_TOO_LONG",
+]);
+
+/** Transport error `code`s meaning "text that is not UTF-8" (close 1007). */
+export const INVALID_UTF8_ERROR_CODES: ReadonlySet<string> = new Set([
+  "WS_ERR_INVALID_UTF8",
+  "SB_TCP_INVALID_UTF8",
+]);
+
 /** How a client reached the broker. */
 export type TransportKind = "websocket" | "sse" | "tcp";
 

@@ -49,8 +49,9 @@ export interface LineFramer {
  *
  * @example
  * const framer = createLineFramer({ maxLine: 1024 });
- * framer.push(Buffer.from('{"type":"a"}\n{"ty')); // { lines: ['{"type":"a"}'], overflow: false, invalid: false }
- * framer.push(Buffer.from('pe":"b"}\r\n'));       // { lines: ['{"type":"b"}'], overflow: false, invalid: false }
+ * framer.push(Buffer.from('{"type":"a"}\n{"ty')).lines; // ['{"type":"a"}']
+ * framer.push(Buffer.from('pe":"b"}\r\n')).lines;       // ['{"type":"b"}']
+ * framer.push(Buffer.from("x".repeat(2000))).overflow;  // true: close the connection
  */
 export function createLineFramer({ maxLine }: LineFramerOptions): LineFramer {
   if (!Number.isSafeInteger(maxLine) || maxLine < 0) {
