@@ -85,6 +85,8 @@ export class Client<Events extends object = EventMap, Replies extends ReplyMap<E
   /** Why the current attempt failed, for `connect_failed`. */
   #attemptError: Error | undefined;
   #lastConnectError: ClientError | undefined;
+  /** Why the client ended: what `ready()` rejects with once closed. */
+  #endError: ClientError | undefined;
   /** A `close` event fired since the last `open`. */
   #closeEmitted = false;
   #readyWaiters: Array<{ resolve(): void; reject(error: ClientError): void }> = [];
@@ -216,10 +218,7 @@ export class Client<Events extends object = EventMap, Replies extends ReplyMap<E
   /** Resolves once the client is open (at once if it is); rejects if it closes first. */
   ready(): Promise<void> {
     if (this.#state === "open") return Promise.resolve();
-    if (this.#finished) {
-      const error = this.#lastConnectError ?? closedError("The client is closed");
-      return Promise.reject(error);
-    }
+    if (this.#finished) return Promise.reject(this.#endError ?? closedError("The client is closed"));
     return new Promise((resolve, reject) => this.#readyWaiters.push({ resolve, reject }));
   }
 
@@ -232,6 +231,10 @@ export class Client<Events extends object = EventMap, Replies extends ReplyMap<E
   close(code = NORMAL_CLOSURE, reason = ""): Promise<void> {
     if (code !== NORMAL_CLOSURE && !(Number.isInteger(code) && code >= 3000 && code <= 4999)) {
       throw new RangeError(`Invalid close code: ${code}; use 1000 or 3000-4999`);
+    }
+    // The limit of a close frame (125 bytes, 2 of them the code); WebSocket.close throws past it.
+    if (new TextEncoder().encode(reason).length > 123) {
+      throw new RangeError("Invalid close reason: longer than 123 bytes of UTF-8");
     }
     if (this.#finished) return this.#socketGone;
     const socket = this.#socket;
@@ -364,7 +367,7 @@ export class Client<Events extends object = EventMap, Replies extends ReplyMap<E
       this.#emitError(error);
     }
     if (this.#finished) return; // a listener called close()
-    if (reconnect === false) this.#finish(code, reason);
+    if (reconnect === false) this.#finish(code, reason, undefined, this.#lastConnectError);
     else if (!retry) {
       const message = `Gave up reconnecting to ${this.url} after ${this.#attempt} attempts`;
       this.#finish(code, reason, new ClientError(ClientErrorCode.RECONNECT_FAILED, message));
@@ -383,8 +386,11 @@ export class Client<Events extends object = EventMap, Replies extends ReplyMap<E
     }, delay);
   }
 
-  /** The end, once: by `close()` (no `failure`) or by giving up (`failure`). */
-  #finish(code: number, reason: string, failure?: ClientError): void {
+  /**
+   * The end, once: by `close()` or a drop with reconnect off (no `failure`), or by giving up
+   * (`failure`, reported). `ready()` then rejects with `failure`, else `cause`, else `closed`.
+   */
+  #finish(code: number, reason: string, failure?: ClientError, cause?: ClientError): void {
     if (this.#finished) return;
     this.#finished = true;
     this.#state = "closed";
@@ -399,8 +405,8 @@ export class Client<Events extends object = EventMap, Replies extends ReplyMap<E
       this.#closeEmitted = true;
       this.#emit("close", { code, reason });
     }
-    const readyError = failure ?? this.#lastConnectError ?? closedError("The client was closed");
-    for (const waiter of this.#readyWaiters.splice(0)) waiter.reject(readyError);
+    this.#endError = failure ?? cause ?? closedError("The client was closed");
+    for (const waiter of this.#readyWaiters.splice(0)) waiter.reject(this.#endError);
   }
 
   /** The socket, when the connection is open: frames go straight to it. */
@@ -436,10 +442,10 @@ export class Client<Events extends object = EventMap, Replies extends ReplyMap<E
  * (`/ws`) is resolved against the page's location in a browser.
  *
  * @example
- * interface Events { chat: string; msg: { user: string; message: string } }
- * const client = connect<Events>("ws://127.0.0.1:8899/ws", { protocol: "json" });
+ * interface Events { chat: string; msg: { user: string; message: string }; sum: number[] }
+ * const client = connect<Events, { sum: number }>("ws://127.0.0.1:8899/ws");
  * client.on("open", () => client.send("chat", "hello"));
- * const total = await client.request("sum", [1, 2], { timeout: 2_000 });
+ * const total = await client.request("sum", [1, 2], { timeout: 2_000 }); // number
  */
 export function connect<
   Events extends object = EventMap,
