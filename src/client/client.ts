@@ -218,7 +218,8 @@ export class Client<Events extends object = EventMap, Replies extends ReplyMap<E
   /** Resolves once the client is open (at once if it is); rejects if it closes first. */
   ready(): Promise<void> {
     if (this.#state === "open") return Promise.resolve();
-    if (this.#finished) return Promise.reject(this.#endError ?? closedError("The client is closed"));
+    if (this.#finished)
+      return Promise.reject(this.#endError ?? closedError("The client is closed"));
     return new Promise((resolve, reject) => this.#readyWaiters.push({ resolve, reject }));
   }
 
