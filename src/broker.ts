@@ -15,8 +15,14 @@ import { ListenerDispatcher } from "./dispatcher.js";
 import { BrokerError, ErrorCode, internalFailure } from "./errors.js";
 import { HttpFront } from "./http-front.js";
 import { type BrokerSnapshot, snapshotOf } from "./inspect.js";
+import { createInspector, type Inspector } from "./inspector/index.js";
 import { type ListenerFor, ListenerRegistry } from "./listeners.js";
-import { type BrokerOptions, type ResolvedOptions, resolveOptions } from "./options.js";
+import {
+  type BrokerOptions,
+  combineObservers,
+  type ResolvedOptions,
+  resolveOptions,
+} from "./options.js";
 import type { BrokerEvent, PumpResult } from "./pull.js";
 import { PullFeed } from "./pull-feed.js";
 import { createSseBackend } from "./sse/backend.js";
@@ -73,6 +79,7 @@ export class Broker<TData extends object = ClientData> {
   readonly #dispatcher: ListenerDispatcher<TData>;
   readonly #pull: PullFeed<TData>;
   readonly #tcp: TcpEndpoint | undefined;
+  readonly #inspector: Inspector | undefined;
   readonly #systems: ActorSystemPool;
   #timerSequence = 0;
   #closing: Promise<void> | undefined;
@@ -104,10 +111,19 @@ export class Broker<TData extends object = ClientData> {
       codecOf: (id) => this.#supervisor.getSnapshot().context.registry.get(id)?.codec,
       sendFrame: (id, frame) => this.#supervisor.send({ type: "client.frame", id, frame }),
     });
-    this.#systems = new ActorSystemPool(this.#options.inspect);
+    const inspectorSetup = this.#options.inspector;
+    this.#inspector = inspectorSetup
+      ? createInspector({
+          ...inspectorSetup,
+          snapshot: () => this.inspect(),
+          machines: { connection: connectionMachine, supervisor: supervisorMachine },
+        })
+      : undefined;
+    const inspect = combineObservers(this.#options.inspect, this.#inspector?.observer);
+    this.#systems = new ActorSystemPool(inspect);
     this.#supervisor = createActor(supervisorMachine, {
       input: { hooks, channels: this.#channelSettings() },
-      ...(this.#options.inspect ? { inspect: this.#options.inspect } : {}),
+      ...(inspect ? { inspect } : {}),
     });
     this.#supervisor.start();
     this.#commands = {
@@ -126,6 +142,7 @@ export class Broker<TData extends object = ClientData> {
       codecs: this.#options.codecs,
       accept: (transport, codec) => this.#accept(transport, codec),
     });
+    if (this.#inspector) this.#http.addRequestRoute(this.#inspector.route);
     this.#http.addRequestRoute(createClientAssetsRoute());
     const tcp = this.#options.tcp;
     if (tcp) {
@@ -362,6 +379,7 @@ export class Broker<TData extends object = ClientData> {
     await waitFor(this.#supervisor, (snapshot) => snapshot.status === "done");
     this.#http.release(this.#options.closeTimeout);
     this.#pull.close();
+    this.#inspector?.close();
     await Promise.all([httpClosed, tcpClosed]);
   }
 

@@ -32,6 +32,22 @@ export interface SseOptions {
   readonly json?: boolean;
 }
 
+/** One observer that feeds both (either may be absent); undefined when both are. */
+export function combineObservers(
+  first: InspectionObserver | undefined,
+  second: InspectionObserver | undefined,
+): InspectionObserver | undefined {
+  if (!first || !second) return first ?? second;
+  const feed = (observer: InspectionObserver, event: InspectionEvent) => {
+    if (typeof observer === "function") observer(event);
+    else observer.next?.(event);
+  };
+  return (event) => {
+    feed(first, event);
+    feed(second, event);
+  };
+}
+
 export interface BrokerOptions {
   /** Port to listen on (0 picks a free one). Ignored with `server`. Default 8899. */
   readonly port?: number;
@@ -61,6 +77,12 @@ export interface BrokerOptions {
   readonly closeTimeout?: number;
   /** Receives every actor's inspection events (`@xstate.actor`, `.event`, `.snapshot`). */
   readonly inspect?: InspectionObserver;
+  /**
+   * The live inspector page at `/_inspect` (off by default). `token` requires
+   * `Authorization: Bearer <token>` (or `?token=` for the page itself); `payloads` shows message
+   * contents in its event log (hidden by default).
+   */
+  readonly inspector?: boolean | { readonly token?: string; readonly payloads?: boolean };
   /** Server-Sent Events settings, or `false` to turn the endpoint off. On by default. */
   readonly sse?: SseOptions | false;
   /** The pull API's queues (`pump()`, `events()`): events kept at most. Default 10 000. */
@@ -96,9 +118,18 @@ export interface ResolvedOptions {
   readonly heartbeatTimeout: number;
   readonly closeTimeout: number;
   readonly inspect: InspectionObserver | undefined;
+  readonly inspector:
+    | { readonly token: string | undefined; readonly payloads: boolean }
+    | undefined;
   readonly sse: ResolvedSse | undefined;
   readonly pullQueue: number;
   readonly tcp: { readonly port: number; readonly host: string } | undefined;
+}
+
+function resolveInspector(option: BrokerOptions["inspector"]): ResolvedOptions["inspector"] {
+  if (!option) return undefined;
+  if (option === true) return { token: undefined, payloads: false };
+  return { token: option.token, payloads: option.payloads ?? false };
 }
 
 function resolveSse(options: SseOptions | false | undefined): ResolvedSse | undefined {
@@ -136,6 +167,7 @@ export function resolveOptions(options: BrokerOptions): ResolvedOptions {
     heartbeatTimeout: options.heartbeatTimeout ?? Defaults.heartbeatTimeout,
     closeTimeout: options.closeTimeout ?? Defaults.closeTimeout,
     inspect: options.inspect,
+    inspector: resolveInspector(options.inspector),
     sse: resolveSse(options.sse),
     pullQueue: options.pullQueue ?? Defaults.pullQueue,
     tcp: options.tcp
