@@ -1,4 +1,5 @@
 import { BrokerError, ErrorCode } from "../src/errors.js";
+import { OutboundFrame } from "../src/outbound-frame.js";
 import type { ChannelHistory, HistoryEntry } from "../src/sse/history.js";
 import type { Transport } from "../src/transport.js";
 import type { ConnectionRegistry } from "./connection-registry.js";
@@ -9,7 +10,7 @@ import type { ChannelSettings } from "./supervisor.js";
 // writing, and replaying a channel's history to a reconnecting stream.
 
 /**
- * Encodes `payload` once for one codec, as bytes every recipient can share. Returns `null`
+ * Encodes `payload` once for one codec, as a frame every recipient shares. Returns `null`
  * (and reports) when the payload cannot be encoded, so one bad payload never throws into the
  * actor (an actor that throws stops for good).
  */
@@ -17,9 +18,9 @@ export function encodeOnce(
   encode: () => string,
   hooks: ActorHooks,
   id: string | undefined,
-): Buffer | null {
+): OutboundFrame | null {
   const text = encodeText(encode, hooks, id);
-  return text === null ? null : Buffer.from(text);
+  return text === null ? null : new OutboundFrame(text);
 }
 
 export function encodeText(
@@ -40,7 +41,10 @@ export function encodeText(
 }
 
 /** Writes a frame to one connection if it is still open to deliveries. */
-export function sendTo(record: ConnectionRecord | undefined, frame: string | Buffer | null): void {
+export function sendTo(
+  record: ConnectionRecord | undefined,
+  frame: string | OutboundFrame | null,
+): void {
   if (record?.deliverable && frame !== null) record.transport.send(frame);
 }
 

@@ -2,6 +2,7 @@ import { assertEvent, enqueueActions, setup, spawnChild } from "xstate";
 import type { Codec } from "../protocols/codec.js";
 import { CloseCode } from "../src/constants.js";
 import { handlerFailure, internalFailure } from "../src/errors.js";
+import { OutboundFrame } from "../src/outbound-frame.js";
 import type { ChannelHistories } from "../src/sse/history.js";
 import type { Transport } from "../src/transport.js";
 import type { ConnectionActorRef, ConnectionNotice } from "./connection.js";
@@ -215,7 +216,7 @@ export const supervisorMachine = setup({
           ? codec.encode(event.payload)
           : codec.encodeEvent(event.event, event.payload);
       // Encode once per codec, never once per recipient.
-      const frames = new Map<Codec, Buffer | null>();
+      const frames = new Map<Codec, OutboundFrame | null>();
       // A channel's deliveries get an id and a place in its history, listeners or not.
       const history = event.room === undefined ? undefined : channels?.histories.get(event.room);
       let recorded: string | undefined;
@@ -225,7 +226,7 @@ export const supervisorMachine = setup({
           const entry = appendSafely(history, (id) => channels.withId(text, id), hooks);
           if (entry) {
             recorded = entry.id;
-            frames.set(channels.codec, Buffer.from(entry.frame));
+            frames.set(channels.codec, new OutboundFrame(entry.frame));
           }
         }
       }

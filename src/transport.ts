@@ -16,6 +16,8 @@ export const INVALID_UTF8_ERROR_CODES: ReadonlySet<string> = new Set([
   "SB_TCP_INVALID_UTF8",
 ]);
 
+import type { OutboundFrame } from "./outbound-frame.js";
+
 /** How a client reached the broker. */
 export type TransportKind = "websocket" | "sse" | "tcp";
 
@@ -36,10 +38,10 @@ export interface Transport {
   /** Bytes queued in user space that the kernel has not accepted yet. */
   readonly bufferedAmount: number;
   /**
-   * Sends one encoded text frame. A `Buffer` is taken to hold the frame's UTF-8 bytes already, so
-   * a broadcast can convert its text once and hand the same bytes to every recipient.
+   * Sends one encoded text frame. An `OutboundFrame` is shared by every recipient of a
+   * broadcast: the transport writes its cached wire form and must never modify it.
    */
-  send(frame: string | Buffer): void;
+  send(frame: string | OutboundFrame): void;
   /** Starts a clean close with a close code; the transport reports `socket.closed` when done. */
   close(code: number, reason: string): void;
   /** Destroys the socket at once (a dead peer); `socket.closed` follows. */

@@ -1,5 +1,6 @@
 import type { ServerResponse } from "node:http";
 import { CloseCode } from "../constants.js";
+import type { OutboundFrame } from "../outbound-frame.js";
 import type { Transport, TransportSink } from "../transport.js";
 
 /** The comment line written as a keepalive; EventSource ignores comments. */
@@ -28,8 +29,9 @@ export class SseTransport implements Transport {
     return this.#response.writableLength;
   }
 
-  send(frame: string | Buffer): void {
-    if (!this.#response.writableEnded) this.#response.write(frame);
+  send(frame: string | OutboundFrame): void {
+    if (this.#response.writableEnded) return;
+    this.#response.write(typeof frame === "string" ? frame : frame.bytes);
   }
 
   /** Ends the stream (SSE has no close frame: the client sees the stream end). */

@@ -1,5 +1,6 @@
 import type { Socket } from "node:net";
 import { CloseCode, Defaults } from "../constants.js";
+import type { OutboundFrame } from "../outbound-frame.js";
 import type { Transport, TransportEvent, TransportSink } from "../transport.js";
 import { createLineFramer, type LineFramer } from "./line-framer.js";
 
@@ -51,6 +52,9 @@ export interface TcpTransportOptions {
 }
 
 const NEWLINE = Buffer.from("\n");
+/** The key of a frame's TCP wire form: its bytes and the newline, in one buffer. */
+const TCP_LINE_FORM = Symbol("tcp line");
+const toLine = (bytes: Buffer): Buffer => Buffer.concat([bytes, NEWLINE]);
 const PING_LINE = '{"type":"ping"}\n';
 const PONG_LINE = '{"type":"pong"}\n';
 
@@ -115,18 +119,14 @@ export class TcpTransport implements Transport {
     return this.#socket.writableLength;
   }
 
-  send(frame: string | Buffer): void {
+  send(frame: string | OutboundFrame): void {
     if (typeof frame === "string") {
       this.#write(`${frame}\n`);
       return;
     }
     if (!this.#writable()) return;
-    // The Buffer is shared by every recipient of a broadcast: never copy or modify it. Corked,
-    // the two writes leave in one writev.
-    this.#socket.cork();
-    this.#socket.write(frame);
-    this.#socket.write(NEWLINE);
-    this.#socket.uncork();
+    // Shared by every recipient of a broadcast: the line (frame + newline) is built once.
+    this.#socket.write(frame.wireForm(TCP_LINE_FORM, toLine));
   }
 
   /** Writes the close line, then FIN; `socket.closed` reports `code` once the socket is gone. */

@@ -1,9 +1,37 @@
-import type { WebSocket } from "ws";
+import * as ws from "ws";
+import { WebSocket } from "ws";
+import type { OutboundFrame } from "../outbound-frame.js";
 import type { Transport, TransportSink } from "../transport.js";
 
 // Options for every text frame: the payload is already encoded; never compress (permessage-
 // deflate is off on the server) and never mask (servers must not).
 const TEXT_FRAME = { binary: false, compress: false } as const;
+const FRAME_OPTIONS = { fin: true, rsv1: false, opcode: 1, mask: false, readOnly: false } as const;
+
+/** The key of a frame's WebSocket wire form (header and payload in one buffer). */
+const WEBSOCKET_FORM = Symbol("websocket frame");
+
+/**
+ * ws's sender, which writes a ready frame straight to the socket. Reaching it is what Socket.IO
+ * does for broadcasts too: with compression off and no Blob sends, ws's own `send` would only
+ * add framing work per recipient on top of this very call.
+ */
+interface FrameWriter {
+  sendFrame(list: Buffer[], callback?: (error?: Error) => void): void;
+}
+
+function frameWriterOf(socket: WebSocket): FrameWriter {
+  return (socket as unknown as { _sender: FrameWriter })._sender;
+}
+
+// ws exports its Sender at run time; its type declarations do not.
+const { Sender } = ws as unknown as {
+  Sender: { frame(data: Buffer, options: typeof FRAME_OPTIONS): Buffer[] };
+};
+
+function buildWebSocketFrame(bytes: Buffer): Buffer {
+  return Buffer.concat(Sender.frame(bytes, FRAME_OPTIONS));
+}
 
 /**
  * One accepted `ws` socket as a `Transport`. A class rather than an object of closures: with
@@ -23,8 +51,14 @@ export class WebSocketTransport implements Transport {
     return this.#socket.bufferedAmount;
   }
 
-  send(frame: string | Buffer): void {
-    this.#socket.send(frame, TEXT_FRAME);
+  send(frame: string | OutboundFrame): void {
+    if (typeof frame === "string") {
+      this.#socket.send(frame, TEXT_FRAME);
+      return;
+    }
+    // Shared by every recipient: framed once, written as one buffer, never copied.
+    if (this.#socket.readyState !== WebSocket.OPEN) return;
+    frameWriterOf(this.#socket).sendFrame([frame.wireForm(WEBSOCKET_FORM, buildWebSocketFrame)]);
   }
 
   close(code: number, reason: string): void {

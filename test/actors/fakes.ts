@@ -15,11 +15,12 @@ import type { ActorHooks, CloseInfo, ConnectionRecord } from "../../actors/hooks
 import { ActorSystemPool } from "../../actors/system-pool.js";
 import type { Codec, InboundMessage } from "../../protocols/codec.js";
 import type { BrokerError } from "../../src/errors.js";
+import type { OutboundFrame } from "../../src/outbound-frame.js";
 import type { Transport, TransportEvent, TransportSink } from "../../src/transport.js";
 
 export interface FakeTransport extends Transport {
-  /** Every frame as handed to `send`, unconverted (a broadcast hands over a shared `Buffer`). */
-  readonly frames: (string | Buffer)[];
+  /** Every frame as handed to `send`, unconverted (a broadcast hands over a shared `OutboundFrame`). */
+  readonly frames: (string | OutboundFrame)[];
   /** Every `close(code, reason)` call, in order. */
   readonly closes: CloseInfo[];
   /** Counters for `terminate()` and `ping()`. */
@@ -32,7 +33,7 @@ export interface FakeTransport extends Transport {
 
 export function fakeTransport(): FakeTransport {
   let sink: TransportSink | undefined;
-  const frames: (string | Buffer)[] = [];
+  const frames: (string | OutboundFrame)[] = [];
   const closes: CloseInfo[] = [];
   const calls = { terminate: 0, ping: 0, bind: 0 };
   return {
@@ -59,7 +60,7 @@ export function fakeTransport(): FakeTransport {
       sink = next;
     },
     sent() {
-      return frames.map((frame) => (typeof frame === "string" ? frame : frame.toString("utf8")));
+      return frames.map((frame) => (typeof frame === "string" ? frame : frame.text));
     },
     push(event) {
       if (!sink) throw new Error("fake transport: push before bind");

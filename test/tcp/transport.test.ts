@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { OutboundFrame } from "../../src/outbound-frame.js";
 import { closeLine, controlType, TcpErrorCode } from "../../src/transports/tcp.js";
 import { connectClient, startEndpoint, until } from "./tcp-helpers.js";
 
@@ -84,12 +85,12 @@ describe("TcpTransport", () => {
   });
 
   describe("writing", () => {
-    it("writes a string or Buffer frame followed by LF", async () => {
+    it("writes a string or shared OutboundFrame followed by LF", async () => {
       const endpoint = await startEndpoint();
       const client = await connectClient(endpoint.port);
       const { transport } = await endpoint.connection(0);
       transport.send('{"type":"a"}');
-      transport.send(Buffer.from('{"type":"é"}'));
+      transport.send(new OutboundFrame('{"type":"é"}'));
       expect(await client.line(1)).toBe('{"type":"é"}');
       expect(client.lines).toEqual(['{"type":"a"}', '{"type":"é"}']);
       expect(transport.kind).toBe("tcp");
