@@ -17,6 +17,7 @@ import {
 } from "./delivery.js";
 import type { ActorHooks, ConnectionRecord } from "./hooks.js";
 import { type TimerFiredEvent, type TimerKind, timerLogic } from "./timer.js";
+import { WriteBatch } from "./write-batch.js";
 
 /** Channels: rooms whose deliveries get ids and a replay history (the SSE side). */
 export interface ChannelSettings {
@@ -43,6 +44,8 @@ export interface SupervisorContext extends SupervisorInput {
   readonly registry: ConnectionRegistry;
   /** Metadata of the live timers, keyed like the timer child actors. Mutated in place. */
   readonly timers: Map<string, TimerInfo>;
+  /** Coalesces a tick's broadcast writes per socket. */
+  readonly writes: WriteBatch;
 }
 
 /** Who a broadcast goes to: everyone, or one room, minus the `except` ids. */
@@ -245,6 +248,7 @@ export const supervisorMachine = setup({
           frames.set(record.codec, frame);
         }
         if (frame === null) continue;
+        context.writes.hold(record.transport);
         record.transport.send(frame);
         delivered += 1;
       }
@@ -324,6 +328,7 @@ export const supervisorMachine = setup({
   context: ({ input }) => ({
     ...input,
     registry: new ConnectionRegistry(),
+    writes: new WriteBatch(),
     timers: new Map(),
   }),
   initial: "running",

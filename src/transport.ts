@@ -48,6 +48,9 @@ export interface Transport {
   terminate(): void;
   /** Sends a liveness probe; the peer's answer arrives as `socket.pong`. */
   ping(): void;
+  /** Holds writes in user space until `uncork()` (coalescing a tick's frames into one write). */
+  cork?(): void;
+  uncork?(): void;
   /** Routes the transport's events to one sink (the connection actor). Called once. */
   bind(sink: TransportSink): void;
 }

@@ -20,6 +20,11 @@ interface FrameWriter {
   sendFrame(list: Buffer[], callback?: (error?: Error) => void): void;
 }
 
+/** The TCP socket under a ws socket (ws keeps it in `_socket`), to cork it for a tick. */
+function rawSocketOf(socket: WebSocket): { cork(): void; uncork(): void } {
+  return (socket as unknown as { _socket: { cork(): void; uncork(): void } })._socket;
+}
+
 function frameWriterOf(socket: WebSocket): FrameWriter {
   return (socket as unknown as { _sender: FrameWriter })._sender;
 }
@@ -67,6 +72,14 @@ export class WebSocketTransport implements Transport {
 
   terminate(): void {
     this.#socket.terminate();
+  }
+
+  cork(): void {
+    rawSocketOf(this.#socket).cork();
+  }
+
+  uncork(): void {
+    rawSocketOf(this.#socket).uncork();
   }
 
   ping(): void {
