@@ -96,11 +96,4 @@ describe("examples/better-chat", () => {
     expect((await client.closed).code).toBe(1001);
     expect(example.stdout()).toBe(`listening on ${example.url}\n`);
   });
-
-  it("is what npm start runs", async () => {
-    const example = await startExample("better-chat", "npm-start");
-    const client = await connectClient(example.url);
-    client.send("#name|alice");
-    expect(await users(client)).toEqual(["alice"]);
-  });
 });

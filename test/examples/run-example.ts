@@ -11,7 +11,7 @@ const LISTENING = /^listening on (ws:\/\/127\.0\.0\.1:(\d+)\/ws)$/;
 /** How long an example may take to print its line before the test fails with its stderr. */
 const STARTUP_LIMIT_MS = 15_000;
 
-export type ExampleName = "echo" | "chat" | "better-chat";
+export type ExampleName = "echo" | "chat" | "better-chat" | "rooms-chat";
 
 /**
  * How to start it: `node --import tsx` is one process, so signals reach the example itself;
