@@ -1,6 +1,14 @@
 import type { AnyStateMachine, InspectionEvent } from "xstate";
 import type { RequestRoute } from "../http-front.js";
 import type { BrokerSnapshot } from "../inspect.js";
+import { Feed } from "./feed.js";
+import { machineGraphs } from "./graph.js";
+import { createRecordObserver } from "./observer.js";
+import { createInspectorRoute } from "./routes.js";
+
+export type { FeedHello } from "./feed.js";
+export type { GraphState, GraphTransition, MachineGraph } from "./graph.js";
+export type { ActorKind, FeedRecord } from "./records.js";
 
 /** What the inspector needs from the broker. */
 export interface InspectorSetup {
@@ -24,17 +32,37 @@ export interface Inspector {
   close(): void;
 }
 
-/** Placeholder until the inspector lands: serves the snapshot only. */
+/**
+ * Wires the inspector: an observer that turns inspection events into feed records, the feed
+ * that streams them to open pages, and the route serving the page, snapshot, machine graphs
+ * and feed under `/_inspect`.
+ *
+ * @example
+ * const inspector = createInspector({ token: undefined, payloads: false, snapshot, machines });
+ * createActor(supervisorMachine, { inspect: inspector.observer });
+ * http.addRequestRoute(inspector.route);
+ */
 export function createInspector(setup: InspectorSetup): Inspector {
+  const feed = new Feed({ payloads: setup.payloads });
+  const record = createRecordObserver({
+    machines: setup.machines,
+    payloads: setup.payloads,
+    emit: (draft) => feed.publish(draft),
+  });
   return {
-    observer: () => {},
-    route: (request, response) => {
-      const { pathname } = new URL(request.url ?? "/", "http://localhost");
-      if (pathname !== "/_inspect/snapshot") return false;
-      response.writeHead(200, { "Content-Type": "application/json" });
-      response.end(JSON.stringify(setup.snapshot()));
-      return true;
+    observer: (event) => {
+      try {
+        record(event);
+      } catch {
+        // The inspector only watches: a fault in it must never reach the actors it observes.
+      }
     },
-    close: () => {},
+    route: createInspectorRoute({
+      token: setup.token,
+      snapshot: setup.snapshot,
+      graphs: machineGraphs(setup.machines),
+      feed,
+    }),
+    close: () => feed.close(),
   };
 }

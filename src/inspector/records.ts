@@ -1,5 +1,11 @@
 /** A JSON value, as the feed carries it. */
-export type Json = string | number | boolean | null | readonly Json[] | { readonly [key: string]: Json };
+export type Json =
+  | string
+  | number
+  | boolean
+  | null
+  | readonly Json[]
+  | { readonly [key: string]: Json };
 
 /** What an actor is, for the page: which panel and which diagram it belongs to. */
 export type ActorKind = "connection" | "supervisor" | "timer" | "other";
@@ -103,20 +109,11 @@ function truncate(text: string): string {
  * their class name, strings cut at 1 000 characters, depth and length bounded. Never throws.
  */
 export function toJson(value: unknown, depth = 0): Json | undefined {
-  switch (typeof value) {
-    case "string":
-      return truncate(value);
-    case "number":
-      return Number.isFinite(value) ? value : String(value);
-    case "boolean":
-      return value;
-    case "bigint":
-      return value.toString();
-    case "undefined":
-    case "function":
-    case "symbol":
-      return undefined;
-  }
+  if (typeof value === "string") return truncate(value);
+  if (typeof value === "number") return Number.isFinite(value) ? value : String(value);
+  if (typeof value === "boolean") return value;
+  if (typeof value === "bigint") return value.toString();
+  if (typeof value !== "object") return undefined; // undefined, functions, symbols
   if (value === null) return null;
   const ref = actorRefId(value);
   if (ref !== undefined) return `actor:${ref}`;
