@@ -1,5 +1,12 @@
 import type { InspectionEvent } from "xstate";
-import { type Broker, createBroker, type InspectionObserver, json, separator } from "../index.js";
+import {
+  type Broker,
+  createBroker,
+  type InspectionObserver,
+  json,
+  redisAdapter,
+  separator,
+} from "../index.js";
 import {
   COMMON_OPTIONS,
   integerOption,
@@ -18,6 +25,8 @@ const OPTIONS = {
   id: { type: "boolean", short: "i" },
   protocol: { type: "string", default: "separator" },
   inspector: { type: "boolean" },
+  redis: { type: "string" },
+  "redis-prefix": { type: "string" },
 } as const satisfies OptionsConfig;
 
 const PROTOCOLS = ["separator", "json"] as const;
@@ -32,6 +41,8 @@ export interface ListenSettings {
   readonly ids: boolean;
   readonly protocol: ProtocolName;
   readonly inspector: boolean;
+  /** Redis to share with other brokers, and the cluster's prefix there. */
+  readonly redis: { readonly url: string; readonly prefix: string | undefined } | undefined;
 }
 
 /** `switchboard listen`'s settings, `"help"` for `-h`, or a `UsageError`. */
@@ -45,6 +56,13 @@ export function parseListen(args: readonly string[]): ListenSettings | "help" {
   if (!protocol) {
     throw new UsageError(`Invalid protocol: expected separator or json`, LISTEN_USAGE);
   }
+  const redis = values.redis;
+  if (redis !== undefined && !/^rediss?:\/\//.test(redis)) {
+    throw new UsageError("Invalid redis: expected a redis:// or rediss:// URL", LISTEN_USAGE);
+  }
+  if (values["redis-prefix"] !== undefined && redis === undefined) {
+    throw new UsageError("--redis-prefix needs --redis", LISTEN_USAGE);
+  }
   return {
     host: values.host,
     port: portOption(values.port, LISTEN_USAGE),
@@ -57,6 +75,7 @@ export function parseListen(args: readonly string[]): ListenSettings | "help" {
     ids: values.id ?? false,
     protocol,
     inspector: values.inspector ?? false,
+    redis: redis === undefined ? undefined : { url: redis, prefix: values["redis-prefix"] },
   };
 }
 
@@ -71,9 +90,6 @@ export async function listen(args: readonly string[]): Promise<number> {
     return 0;
   }
   const debug = (line: string) => printLine(process.stderr, `debug: ${line}`);
-  if (settings.inspector) {
-    printLine(process.stderr, "switchboard listen: note: the inspector is not available yet");
-  }
   const broker = createBroker({
     host: settings.host,
     port: settings.port,
@@ -84,6 +100,8 @@ export async function listen(args: readonly string[]): Promise<number> {
       ...(settings.keepalive === undefined ? {} : { keepalive: settings.keepalive }),
     },
     ...(settings.debug ? { inspect: transitionLogger(debug) } : {}),
+    ...(settings.inspector ? { inspector: true } : {}),
+    ...(settings.redis ? { adapter: redisAdapter(settings.redis) } : {}),
   });
   addRoomCommands(broker);
 
@@ -97,6 +115,7 @@ export async function listen(args: readonly string[]): Promise<number> {
   }
   const { host } = new URL(url);
   printLine(process.stdout, `listening on ${url} and http://${host}/events/<channel>`);
+  if (settings.inspector) printLine(process.stdout, `inspector on http://${host}/_inspect`);
 
   const signal = await nextSignal();
   if (settings.debug) debug(`${signal}: closing`);

@@ -19,6 +19,7 @@ Run \`switchboard <command> --help\` for a command's options.
 
 export const LISTEN_USAGE = `usage: switchboard listen [-h] [-H HOST] [-P PORT] [-d] [-j] [-k KEEPALIVE] [-i]
                           [--protocol separator|json] [--inspector]
+                          [--redis URL [--redis-prefix PREFIX]]
 
 Runs a broker: WebSocket clients on ws://HOST:PORT/ws, event streams on
 GET http://HOST:PORT/events/<channel>, events posted to
@@ -36,7 +37,11 @@ options:
                         what they missed
   --protocol NAME       WebSocket clients' default protocol: separator (default)
                         or json
-  --inspector           reserved for the live inspector (not available yet)
+  --inspector           serve the live inspector at http://HOST:PORT/_inspect
+  --redis URL           join the brokers sharing this Redis (redis://host:port):
+                        broadcasts, room posts and joins reach their clients too;
+                        refuses to start when Redis cannot be reached
+  --redis-prefix PREFIX the cluster's name in Redis (default switchboard)
 
 WebSocket clients get what is posted to the channels they join by sending
   #join|<channel>  #leave|<channel>                        (separator protocol)

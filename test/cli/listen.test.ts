@@ -88,12 +88,15 @@ describe("switchboard listen", () => {
     ).toBe(true);
   });
 
-  it("accepts --inspector with a note that it is not available yet", async () => {
-    const { process: listen, url } = await startListen(["--inspector"]);
+  it("serves the inspector with --inspector and prints its URL", async () => {
+    const { process: listen, url, base } = await startListen(["--inspector"]);
     await connectClient(url);
-    expect(listen.lines("stderr")).toEqual([
-      "switchboard listen: note: the inspector is not available yet",
-    ]);
+    expect(listen.lines("stdout")).toContain(`inspector on ${base}/_inspect`);
+    expect((await fetch(`${base}/_inspect`)).status).toBe(200);
+    const snapshot = (await (await fetch(`${base}/_inspect/snapshot`)).json()) as {
+      connections: unknown[];
+    };
+    expect(snapshot.connections).toHaveLength(1);
   });
 
   it.each(["SIGTERM", "SIGINT"] as const)(
