@@ -1,5 +1,11 @@
 import { assertEvent, enqueueActions, setup, spawnChild } from "xstate";
 import type { Codec } from "../protocols/codec.js";
+import {
+  broadcastCommand,
+  type ClusterLink,
+  type FromCluster,
+  relay,
+} from "../src/cluster/link.js";
 import { CloseCode } from "../src/constants.js";
 import { handlerFailure, internalFailure } from "../src/errors.js";
 import { OutboundFrame } from "../src/outbound-frame.js";
@@ -32,6 +38,8 @@ export interface SupervisorInput {
   readonly hooks: ActorHooks;
   /** Absent when ids are off: no history, no replay. */
   readonly channels?: ChannelSettings | undefined;
+  /** The other nodes (see `ClusterLink`); absent in tests of one supervisor alone. */
+  readonly cluster?: ClusterLink | undefined;
 }
 
 /** What `inspect()` shows of a timer; the callback itself stays out of the snapshot. */
@@ -75,13 +83,13 @@ export type SupervisorEvent =
     }
   | ConnectionNotice
   | { readonly type: "connection.failed"; readonly id: string; readonly error: unknown }
-  | { readonly type: "client.send"; readonly id: string; readonly payload: unknown }
-  | {
+  | ({ readonly type: "client.send"; readonly id: string; readonly payload: unknown } & FromCluster)
+  | ({
       readonly type: "client.emit";
       readonly id: string;
       readonly event: string;
       readonly data: unknown;
-    }
+    } & FromCluster)
   | { readonly type: "client.frame"; readonly id: string; readonly frame: string }
   | {
       readonly type: "client.close";
@@ -95,14 +103,15 @@ export type SupervisorEvent =
       /** A named event (`encodeEvent`) rather than a bare payload (`encode`). */
       readonly event?: string | undefined;
       readonly report?: ((report: DeliveryReport) => void) | undefined;
-    } & BroadcastTarget)
-  | {
+    } & BroadcastTarget &
+      FromCluster)
+  | ({
       readonly type: "channel.close";
       readonly room: string;
       readonly report: (closed: number) => void;
-    }
-  | { readonly type: "room.join"; readonly id: string; readonly room: string }
-  | { readonly type: "room.leave"; readonly id: string; readonly room: string }
+    } & FromCluster)
+  | ({ readonly type: "room.join"; readonly id: string; readonly room: string } & FromCluster)
+  | ({ readonly type: "room.leave"; readonly id: string; readonly room: string } & FromCluster)
   | {
       readonly type: "timer.set";
       readonly timerId: string;
@@ -113,6 +122,10 @@ export type SupervisorEvent =
   | { readonly type: "timer.clear"; readonly timerId: string }
   | TimerFiredEvent
   | { readonly type: "shutdown"; readonly code: number; readonly reason: string };
+
+/** The rooms a connection is in, copied before the registry empties them. */
+const roomsOf = (record: ConnectionRecord | undefined): string[] =>
+  record ? [...record.rooms] : [];
 
 /**
  * The broker's one supervisor: it registers connection actors, owns the rooms and the server
@@ -156,6 +169,7 @@ export const supervisorMachine = setup({
         replayMissed(context.channels, channel, event.resumeFrom, transport);
       }
       context.hooks.admitted(record);
+      if (event.rooms?.length) context.cluster?.presence(id, event.rooms, "join");
       // A stopped actor ignores events anyway; the check keeps late socket events quiet.
       transport.bind((transportEvent) => {
         if (ref.getSnapshot().status === "active") ref.send(transportEvent);
@@ -174,13 +188,18 @@ export const supervisorMachine = setup({
     },
     unregisterConnection: ({ context, event }) => {
       assertEvent(event, "connection.closed");
+      const rooms = roomsOf(context.registry.get(event.id));
       const record = context.registry.remove(event.id);
-      if (record) context.hooks.disconnected(record, { code: event.code, reason: event.reason });
+      if (!record) return;
+      if (rooms.length > 0) context.cluster?.presence(event.id, rooms, "leave");
+      context.hooks.disconnected(record, { code: event.code, reason: event.reason });
     },
     reapFailedConnection: ({ context, event }) => {
       assertEvent(event, "connection.failed");
+      const rooms = roomsOf(context.registry.get(event.id));
       const record = context.registry.remove(event.id);
       if (!record) return;
+      if (rooms.length > 0) context.cluster?.presence(event.id, rooms, "leave");
       record.transport.close(CloseCode.INTERNAL_ERROR, "internal error");
       context.hooks.failed(
         event.id,
@@ -194,7 +213,11 @@ export const supervisorMachine = setup({
     deliverPayload: ({ context, event }) => {
       assertEvent(event, "client.send");
       const record = context.registry.get(event.id);
-      if (!record) return;
+      // Not this node's client: perhaps another node's.
+      if (!record) {
+        const { id, payload } = event;
+        return relay(context.cluster, event, { kind: "whisper", id, payload });
+      }
       sendTo(
         record,
         encodeOnce(() => record.codec.encode(event.payload), context.hooks, event.id),
@@ -203,7 +226,10 @@ export const supervisorMachine = setup({
     deliverEvent: ({ context, event }) => {
       assertEvent(event, "client.emit");
       const record = context.registry.get(event.id);
-      if (!record) return;
+      if (!record) {
+        const { id, event: name, data } = event;
+        return relay(context.cluster, event, { kind: "emit", id, event: name, data });
+      }
       const encode = () => record.codec.encodeEvent(event.event, event.data);
       sendTo(record, encodeOnce(encode, context.hooks, event.id));
     },
@@ -253,6 +279,8 @@ export const supervisorMachine = setup({
         delivered += 1;
       }
       event.report?.(recorded === undefined ? { delivered } : { delivered, id: recorded });
+      // One publication per broadcast, whatever the number of recipients here or elsewhere.
+      relay(context.cluster, event, broadcastCommand(event));
     },
     closeChannel: ({ context, event }) => {
       assertEvent(event, "channel.close");
@@ -269,6 +297,7 @@ export const supervisorMachine = setup({
         closed += 1;
       }
       event.report(closed);
+      relay(context.cluster, event, { kind: "close", room: event.room });
     },
     closeClient: ({ context, event }) => {
       assertEvent(event, "client.close");
@@ -278,11 +307,21 @@ export const supervisorMachine = setup({
     },
     joinRoom: ({ context, event }) => {
       assertEvent(event, "room.join");
-      context.registry.join(event.id, event.room);
+      const { id, room } = event;
+      const record = context.registry.get(id);
+      if (!record) return relay(context.cluster, event, { kind: "join", id, room });
+      if (record.rooms.has(room)) return;
+      context.registry.join(id, room);
+      context.cluster?.presence(id, [room], "join");
     },
     leaveRoom: ({ context, event }) => {
       assertEvent(event, "room.leave");
-      context.registry.leave(event.id, event.room);
+      const { id, room } = event;
+      const record = context.registry.get(id);
+      if (!record) return relay(context.cluster, event, { kind: "leave", id, room });
+      if (!record.rooms.has(room)) return;
+      context.registry.leave(id, room);
+      context.cluster?.presence(id, [room], "leave");
     },
     startTimer: spawnChild("timer", {
       id: ({ event }) => {

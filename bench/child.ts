@@ -41,9 +41,14 @@ export class Child<Command extends Tagged, Reply extends Tagged> {
   #exit: Error | undefined;
   #stderr = "";
 
-  constructor(name: string, script: string, nodeFlags: readonly string[] = []) {
+  constructor(
+    name: string,
+    script: string,
+    nodeFlags: readonly string[] = [],
+    args: readonly string[] = [],
+  ) {
     this.name = name;
-    this.#proc = fork(fileURLToPath(new URL(script, import.meta.url)), [], {
+    this.#proc = fork(fileURLToPath(new URL(script, import.meta.url)), args, {
       cwd: ROOT, // `--import tsx` resolves from here
       execArgv: ["--import", "tsx", ...nodeFlags],
       // stdout is dropped so a chatty server cannot garble the table; stderr is
@@ -113,9 +118,35 @@ export class Child<Command extends Tagged, Reply extends Tagged> {
     return reply;
   }
 
+  /** The process id (undefined if the fork failed). */
+  get pid(): number | undefined {
+    return this.#proc.pid;
+  }
+
+  /** Sends a command that has no reply. */
+  send(command: Command): void {
+    if (!this.#exit) this.#proc.send(command);
+  }
+
+  /** Resolves true once the child has exited by itself, false after `timeoutMs`. */
+  exited(timeoutMs: number): Promise<boolean> {
+    if (this.#gone()) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(false), Math.max(0, timeoutMs));
+      this.#proc.once("exit", () => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
+  }
+
+  #gone(): boolean {
+    return this.#proc.exitCode !== null || this.#proc.signalCode !== null;
+  }
+
   /** Kills the child (if still running) and resolves once it is gone. */
   kill(): Promise<void> {
-    if (this.#proc.exitCode !== null || this.#proc.signalCode !== null) return Promise.resolve();
+    if (this.#gone()) return Promise.resolve();
     return new Promise((resolve) => {
       this.#proc.once("exit", () => resolve());
       this.#proc.kill("SIGKILL");

@@ -1,103 +1,274 @@
 /**
- * What each mode runs. Sizes are chosen so that the slowest plausible server
- * still fits the mode's time budget on a 2-core machine: quick < 2 min,
- * full < ~10 min, with every scenario under its own hard timeout and the
- * whole run under the mode's budget.
+ * What each mode runs. Sizes are chosen so that the slowest server still fits
+ * the mode's time budget on a 2-core machine: quick < 2 min and full < 15 min
+ * for the whole `npm run bench` (the build included), with every scenario
+ * under its own hard timeout and the whole run under the mode's budget.
  */
+import type { Dialect } from "./ipc.js";
 
-/** The servers, by the script that runs each (relative to bench/). */
+/** The servers: how tables name them, and the script that runs each (relative to bench/). */
 export const SERVERS = {
-  "raw ws": "./servers/raw-ws.ts",
-  switchboard: "./servers/switchboard.ts",
+  "raw-ws": { label: "raw ws", script: "./servers/raw-ws.ts" },
+  "raw-ws-prebuilt": { label: "raw ws prebuilt", script: "./servers/raw-ws-prebuilt.ts" },
+  "socket.io": { label: "Socket.IO", script: "./servers/socket-io.ts" },
+  switchboard: { label: "switchboard", script: "./servers/switchboard.ts" },
+  "sse-baseline": { label: "node SSE", script: "./servers/sse-baseline.ts" },
 } as const;
 
-export type ServerName = keyof typeof SERVERS;
+export type ServerId = keyof typeof SERVERS;
 
-/** The server the ratios are relative to. */
-export const BASELINE: ServerName = "raw ws";
+/** The server the targets are about. */
+export const SUBJECT: ServerId = "switchboard";
 
-export interface Scenario {
-  server: ServerName;
-  /** Connected clients, all of them receivers (client 0 also publishes). */
-  clients: number;
-  /** Measured broadcasts. */
-  messages: number;
-  /** Unmeasured broadcasts first, so the JIT has warmed up the hot path. */
-  warmup: number;
-  /** Hard limit for the whole scenario, process start to last reply. */
-  timeoutMs: number;
-  /** 1-based repetition number of this server and size. */
-  run: number;
+export type Kind = "fanout" | "rooms" | "echo" | "idle" | "churn" | "sse";
+
+export interface KindSpec {
+  title: string;
+  /** Servers run for this scenario, in run order. */
+  participants: readonly ServerId[];
+  /** The "vs raw" column's reference. */
+  baseline: ServerId;
+  /** The "vs best peer" column takes the best of these on each metric. */
+  peers: readonly ServerId[];
 }
 
+const WS_PEERS: readonly ServerId[] = ["raw-ws", "raw-ws-prebuilt", "socket.io"];
+
+/**
+ * The pre-built-frame server differs from raw ws only in how it broadcasts, so
+ * it runs the broadcasting scenarios only; on echo, idle memory and churn it
+ * would be raw ws again (same code), and raw ws stands for both.
+ */
+export const KINDS: Readonly<Record<Kind, KindSpec>> = {
+  fanout: {
+    title: "fan-out: every client receives every broadcast",
+    participants: ["raw-ws", "raw-ws-prebuilt", "socket.io", "switchboard"],
+    baseline: "raw-ws",
+    peers: WS_PEERS,
+  },
+  rooms: {
+    title: "rooms: a publisher in every room, each broadcast to its own room",
+    participants: ["raw-ws", "raw-ws-prebuilt", "socket.io", "switchboard"],
+    baseline: "raw-ws",
+    peers: WS_PEERS,
+  },
+  echo: {
+    title: "echo: one client, sequential round trips",
+    participants: ["raw-ws", "socket.io", "switchboard"],
+    baseline: "raw-ws",
+    peers: WS_PEERS,
+  },
+  idle: {
+    title: "idle memory: server RSS per connected, idle client",
+    participants: ["raw-ws", "socket.io", "switchboard"],
+    baseline: "raw-ws",
+    peers: WS_PEERS,
+  },
+  churn: {
+    title: "connection churn: connect, then disconnect, many at once",
+    participants: ["raw-ws", "socket.io", "switchboard"],
+    baseline: "raw-ws",
+    peers: WS_PEERS,
+  },
+  sse: {
+    title: "SSE fan-out: EventSource streams, published to by HTTP POST",
+    participants: ["sse-baseline", "switchboard"],
+    baseline: "sse-baseline",
+    peers: ["sse-baseline"],
+  },
+};
+
+/**
+ * Scenarios not measured yet, printed as such so the table says what is missing.
+ * The cross-node row lands here first, then moves into `Kind` with its own
+ * workload (two broker processes sharing a Redis, publisher on one, receivers
+ * on both) when the Redis scale-out exists.
+ */
+export const PENDING: readonly { title: string; note: string }[] = [
+  {
+    title: "cross-node fan-out (two switchboard nodes over Redis)",
+    note: "not measured yet: comes with the Redis scale-out issue",
+  },
+];
+
+/** One scenario's size. Warm-up work is unmeasured and lets the JIT settle the hot path. */
+export type Workload =
+  | { kind: "fanout"; clients: number; messages: number; warmup: number }
+  | { kind: "rooms"; rooms: number; perRoom: number; messages: number; warmup: number }
+  | { kind: "echo"; messages: number; warmup: number }
+  | { kind: "idle"; clients: number }
+  | { kind: "churn"; cycles: number; warmup: number }
+  | { kind: "sse"; clients: number; messages: number; warmup: number };
+
+/** Broadcasts in flight at most, fan-out and SSE (one publisher). */
+export const WINDOW = 20;
+/**
+ * Broadcasts in flight over all rooms: each room's publisher gets an equal share
+ * (at least one). 200 broadcasts to 50 clients keep 10,000 deliveries in flight
+ * whatever the number of rooms, half of fan-out's 20 × 1,000.
+ */
+export const ROOMS_IN_FLIGHT = 200;
+
+/** Broadcasts in flight at most per room. */
+export function roomWindow(rooms: number): number {
+  return Math.max(1, Math.round(ROOMS_IN_FLIGHT / rooms));
+}
+/** Clients opened concurrently while connecting. */
+export const CONNECT_BATCH = 200;
+/** Connect/disconnect cycles under way at once in the churn scenario. */
+export const CHURN_CONCURRENCY = 50;
 /** Above this share of a core used by other processes, a run's figures are flagged. */
 export const NOISY_SHARE = 0.2;
 
-/** Broadcasts in flight at most. */
-export const WINDOW = 20;
-/** Clients opened concurrently while connecting. */
-export const CONNECT_BATCH = 200;
-
-interface Size {
-  clients: number;
-  messages: number;
+export interface Step {
+  workload: Workload;
+  /**
+   * Runs per server. The machine is shared and two cores leave no headroom,
+   * so one run can be slowed by a neighbour; the median of three resists that.
+   * Quick mode trades it for time.
+   */
+  repeats: number;
+  /** Hard limit for one run: process start to last reply. */
   timeoutMs: number;
 }
 
 export interface Mode {
   name: "quick" | "full";
-  sizes: readonly Size[];
-  /**
-   * Runs per server and size. The machine is shared and two cores leave no
-   * headroom, so one run can be slowed by a neighbour; the median of three
-   * resists that. Quick mode trades it for time.
-   */
-  repeats: number;
-  /** The whole run's limit; repeats that might overrun it are skipped. */
+  steps: readonly Step[];
+  /** The runner's limit (the build before it takes ~10 s); repeats that might overrun it are skipped. */
   budgetMs: number;
 }
 
 export const QUICK: Mode = {
   name: "quick",
-  sizes: [
-    { clients: 1_000, messages: 2_000, timeoutMs: 50_000 },
-    // Memory per connection is judged at 5,000 clients (fixed costs blur it at 1,000); a
-    // short fan-out keeps this size inside the quick budget.
-    { clients: 5_000, messages: 200, timeoutMs: 50_000 },
+  steps: [
+    {
+      workload: { kind: "fanout", clients: 1_000, messages: 1_000, warmup: 100 },
+      repeats: 1,
+      timeoutMs: 30_000,
+    },
+    {
+      workload: { kind: "rooms", rooms: 20, perRoom: 50, messages: 100, warmup: 20 },
+      repeats: 1,
+      timeoutMs: 20_000,
+    },
+    { workload: { kind: "echo", messages: 5_000, warmup: 500 }, repeats: 1, timeoutMs: 15_000 },
+    { workload: { kind: "idle", clients: 5_000 }, repeats: 1, timeoutMs: 30_000 },
+    { workload: { kind: "churn", cycles: 2_000, warmup: 200 }, repeats: 1, timeoutMs: 20_000 },
+    {
+      workload: { kind: "sse", clients: 1_000, messages: 300, warmup: 50 },
+      repeats: 1,
+      timeoutMs: 20_000,
+    },
   ],
-  repeats: 1,
-  budgetMs: 110_000,
+  budgetMs: 100_000,
 };
 
 export const FULL: Mode = {
   name: "full",
-  sizes: [
-    { clients: 1_000, messages: 2_000, timeoutMs: 80_000 },
-    // 5,000 × 1,000 = 5M deliveries: more than the 1,000-client run's 2M,
-    // without letting a slow server run past the budget.
-    { clients: 5_000, messages: 1_000, timeoutMs: 150_000 },
+  steps: [
+    {
+      workload: { kind: "fanout", clients: 1_000, messages: 2_000, warmup: 200 },
+      repeats: 3,
+      timeoutMs: 60_000,
+    },
+    // 5,000 × 1,000 = 5M deliveries: more than the 1,000-client run's 2M, within the budget.
+    {
+      workload: { kind: "fanout", clients: 5_000, messages: 1_000, warmup: 100 },
+      repeats: 3,
+      timeoutMs: 120_000,
+    },
+    {
+      workload: { kind: "rooms", rooms: 100, perRoom: 50, messages: 200, warmup: 20 },
+      repeats: 3,
+      timeoutMs: 60_000,
+    },
+    { workload: { kind: "echo", messages: 20_000, warmup: 1_000 }, repeats: 3, timeoutMs: 40_000 },
+    { workload: { kind: "idle", clients: 5_000 }, repeats: 1, timeoutMs: 60_000 },
+    { workload: { kind: "churn", cycles: 10_000, warmup: 500 }, repeats: 3, timeoutMs: 60_000 },
+    {
+      workload: { kind: "sse", clients: 1_000, messages: 2_000, warmup: 100 },
+      repeats: 3,
+      timeoutMs: 60_000,
+    },
+    {
+      workload: { kind: "sse", clients: 5_000, messages: 400, warmup: 50 },
+      repeats: 1,
+      timeoutMs: 90_000,
+    },
   ],
-  repeats: 3,
-  budgetMs: 570_000,
+  budgetMs: 840_000,
 };
 
+/** One run of one server on one workload. */
+export interface Scenario {
+  server: ServerId;
+  workload: Workload;
+  /** 1-based repetition number, of `repeats`. */
+  run: number;
+  repeats: number;
+  timeoutMs: number;
+}
+
 /**
- * Every scenario of a mode in run order: size by size, and within a size the
+ * Every scenario of a mode in run order: step by step, and within a step the
  * servers alternate run by run, so that each ratio compares runs made close
  * together in time.
  */
-export function scenarios(mode: Mode, only: readonly ServerName[]): Scenario[] {
-  const servers = (Object.keys(SERVERS) as ServerName[]).filter(
-    (name) => only.length === 0 || only.includes(name),
-  );
-  return mode.sizes.flatMap((size) =>
-    Array.from({ length: mode.repeats }, (_, index) =>
+export function scenarios(mode: Mode, only: readonly ServerId[]): Scenario[] {
+  return mode.steps.flatMap((step) => {
+    const servers = KINDS[step.workload.kind].participants.filter(
+      (server) => only.length === 0 || only.includes(server),
+    );
+    return Array.from({ length: step.repeats }, (_, index) =>
       servers.map((server) => ({
         server,
-        ...size,
-        warmup: Math.min(200, size.messages),
+        workload: step.workload,
         run: index + 1,
+        repeats: step.repeats,
+        timeoutMs: step.timeoutMs,
       })),
-    ).flat(),
-  );
+    ).flat();
+  });
+}
+
+const integer = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
+
+/** A workload's size as the tables show it. */
+export function sizeLabel(workload: Workload): string {
+  switch (workload.kind) {
+    case "fanout":
+    case "sse":
+      return `N=${integer.format(workload.clients)}`;
+    case "rooms":
+      return `${workload.rooms}×${workload.perRoom}`;
+    case "echo":
+      return `${integer.format(workload.messages)} msgs`;
+    case "idle":
+      return `N=${integer.format(workload.clients)}`;
+    case "churn":
+      return `${integer.format(workload.cycles)} cycles`;
+  }
+}
+
+/** The most connections a workload holds at once (for the open-files check). */
+export function peakConnections(workload: Workload): number {
+  switch (workload.kind) {
+    case "fanout":
+    case "sse":
+    case "idle":
+      return workload.clients;
+    case "rooms":
+      return workload.rooms * workload.perRoom;
+    case "echo":
+      return 1;
+    case "churn":
+      return CHURN_CONCURRENCY;
+  }
+}
+
+/** How the load process speaks to `server` in a `kind` scenario. */
+export function dialectFor(server: ServerId, kind: Kind): Dialect {
+  if (kind === "sse") return "sse";
+  return server === "socket.io" ? "socket.io" : "ws";
 }

@@ -3,33 +3,90 @@
  *
  * Three processes take part in a scenario: the runner (parent), one server
  * child and one load child. Every exchange is a request from the runner and
- * exactly one reply from the child, so each child stays a plain script with
- * no timing logic of its own; deadlines live in the runner.
+ * exactly one reply from the child (`exit` excepted: its answer is the exit
+ * itself), so each child stays a plain script with no timing logic of its
+ * own; deadlines live in the runner.
  */
+
+/**
+ * What a server child is started for (its first argument). `fanout`, `idle` and
+ * `churn` share one behaviour: every frame from a client goes to every client.
+ */
+export type ServerMode = "fanout" | "rooms" | "echo" | "idle" | "churn" | "sse";
+
+export const SERVER_MODES: readonly ServerMode[] = [
+  "fanout",
+  "rooms",
+  "echo",
+  "idle",
+  "churn",
+  "sse",
+];
 
 /** Runner -> server child. */
 export type ServerCommand =
   | { type: "rss" } // settle, collect garbage, then report resident memory
   | { type: "cpu.start" } // begin the measured window
-  | { type: "cpu.stop" }; // end it and report the CPU spent inside it
+  | { type: "cpu.stop" } // end it and report the CPU spent inside it
+  | { type: "connections" } // how many clients the server holds now
+  | { type: "exit" }; // exit normally (so that --cpu-prof writes its profile); no reply
 
-/** Server child -> runner. */
+/** Where a server listens: one URL for clients, and for SSE one to publish to. */
+export interface Endpoint {
+  url: string;
+  publishUrl?: string;
+}
+
+/** Server child -> runner. `atUs`: the monotonic clock (`process.hrtime`), µs. */
 export type ServerReply =
-  | { type: "listening"; url: string }
+  | ({ type: "listening" } & Endpoint)
   | { type: "rss"; rss: number; gc: boolean }
-  | { type: "cpu.started" }
-  | { type: "cpu"; userUs: number; systemUs: number }
+  | { type: "cpu.started"; atUs: number }
+  | { type: "cpu"; userUs: number; systemUs: number; atUs: number }
+  | { type: "connections"; count: number }
   | { type: "error"; message: string };
+
+/** How the load process talks to a server. */
+export type Dialect = "ws" | "socket.io" | "sse";
 
 /** Runner -> load child. */
 export type LoadCommand =
-  | { type: "connect"; url: string; clients: number; batch: number }
-  | { type: "broadcast"; messages: number; window: number; measure: boolean };
+  | {
+      type: "connect";
+      dialect: Dialect;
+      endpoint: Endpoint;
+      /**
+       * Clients are opened as `groups` × `groupSize`. One group is plain fan-out; more
+       * groups are rooms (`r0`, `r1`, …), each client joining its group's room.
+       */
+      groups: number;
+      groupSize: number;
+      batch: number;
+    }
+  | {
+      type: "broadcast";
+      /** Broadcasts per group (each group's publisher sends its own). */
+      messages: number;
+      /** Broadcasts in flight at most, per group. */
+      window: number;
+      measure: boolean;
+    }
+  | {
+      type: "churn";
+      dialect: Dialect;
+      endpoint: Endpoint;
+      /** Connect + disconnect cycles in all. */
+      cycles: number;
+      /** Cycles under way at once. */
+      concurrency: number;
+    };
 
 /** What the load child measured over one broadcast phase. */
 export interface PhaseResult {
-  /** Deliveries counted: clients × messages. */
+  /** Deliveries counted: receivers × messages, over every group. */
   deliveries: number;
+  /** Broadcasts completed, over every group. */
+  broadcasts: number;
   /** From the first send to the last receipt of the last broadcast, ms. */
   wallMs: number;
   /** Latency percentiles over the sampled deliveries, ms. */
@@ -45,6 +102,7 @@ export interface PhaseResult {
 export type LoadReply =
   | { type: "connected"; clients: number; ms: number }
   | { type: "broadcast.done"; result: PhaseResult }
+  | { type: "churn.done"; cycles: number; wallMs: number; loadCpuUs: number }
   | { type: "error"; message: string };
 
 /** Every reply shares a string `type`; the runner matches replies on it. */

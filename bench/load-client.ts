@@ -1,22 +1,32 @@
 /**
- * The load process: N WebSocket clients in one process, separate from the
- * server so that the server's CPU and memory readings are its own.
+ * The load process: every client of a scenario in one process, separate from
+ * the server so that the server's CPU and memory readings are its own.
  *
- * Client 0 doubles as the publisher. It keeps at most `window` broadcasts in
- * flight; a broadcast completes when all N clients (the publisher included,
- * since both servers echo to everyone) have received it, and each completion
- * releases the next send. Latency is receive time minus the stamp in the frame.
+ * Clients form groups: one group for plain fan-out (and echo, a group of one),
+ * one per room for the rooms scenario. Each group has a publisher (its first
+ * client, or an HTTP client for SSE) that keeps at most `window` broadcasts in
+ * flight; a broadcast completes when every member of its group (the publisher
+ * included: every server echoes to the sender too) has received it, and each
+ * completion releases the group's next send. Latency is receive time minus
+ * the stamp in the frame.
  */
-import WebSocket from "ws";
+import { DIALECTS, type LoadClient, type Publisher } from "./dialects.js";
 import { isTagged, type LoadCommand, type LoadReply, type PhaseResult } from "./ipc.js";
-import { type Decoded, decodePayload, encodePayload, nowMs } from "./payload.js";
+import { type Decoded, encodePayload, nowMs } from "./payload.js";
 import { percentile, Reservoir } from "./stats.js";
 
 /** Latency samples kept per phase: enough for a stable p99, ~1.6 MB. */
 const SAMPLE_CAPACITY = 200_000;
+/** How long an SSE server may take to count every stream it has answered. */
+const READY_TIMEOUT_MS = 10_000;
 
-const clients: WebSocket[] = [];
-/** The phase in progress; message handlers are inert between phases. */
+interface Group {
+  members: LoadClient[];
+  publisher: Publisher;
+}
+
+const groups: Group[] = [];
+/** The phase in progress; frame handlers are inert between phases. */
 let phase: Phase | undefined;
 /** Why a client was lost, if one was: every later phase fails at once instead of timing out. */
 let lost: string | undefined;
@@ -31,65 +41,80 @@ function reply(message: LoadReply): void {
 }
 
 function isCommand(value: unknown): value is LoadCommand {
-  return isTagged(value) && (value.type === "connect" || value.type === "broadcast");
+  return (
+    isTagged(value) &&
+    (value.type === "connect" || value.type === "broadcast" || value.type === "churn")
+  );
 }
 
-function openClient(url: string): Promise<WebSocket> {
-  return new Promise((resolve, reject) => {
-    // The load process shares the two cores with the server: skip the work
-    // that only protects against a hostile server (the frames are our own ASCII).
-    const socket = new WebSocket(url, { perMessageDeflate: false, skipUTF8Validation: true });
-    socket.once("open", () => {
-      socket.off("error", reject);
-      resolve(socket);
-    });
-    socket.once("error", reject);
-  });
-}
-
-/** Opens clients `batch` at a time, so the server's accept backlog is never flooded. */
-async function connect(url: string, count: number, batch: number): Promise<void> {
-  const decoded: Decoded = { seq: 0, stampMs: 0 };
-  while (clients.length < count) {
-    const size = Math.min(batch, count - clients.length);
-    const opened = await Promise.all(Array.from({ length: size }, () => openClient(url)));
-    for (const socket of opened) {
-      socket.on("message", (data, isBinary) => {
-        if (!isBinary && Buffer.isBuffer(data) && decodePayload(data, decoded)) {
-          phase?.receive(decoded);
-        }
-      });
-      socket.on("error", (error) => loseClient(`client error: ${error.message}`));
-      socket.on("close", (code) => loseClient(`a client was closed by the server (code ${code})`));
-      clients.push(socket);
-    }
+/**
+ * Opens `groupCount` × `groupSize` clients, `batch` at a time so the server's
+ * accept backlog is never flooded; with several groups each client joins its
+ * group's room before the next batch opens.
+ */
+async function connect(command: Extract<LoadCommand, { type: "connect" }>): Promise<number> {
+  const dialect = DIALECTS[command.dialect];
+  const { endpoint, groups: groupCount, groupSize, batch } = command;
+  const total = groupCount * groupSize;
+  const slots = Array.from({ length: total }, (_, index) => index);
+  const members: LoadClient[][] = Array.from({ length: groupCount }, () => []);
+  for (let from = 0; from < total; from += batch) {
+    await Promise.all(
+      slots.slice(from, from + batch).map(async (slot) => {
+        const group = slot % groupCount; // interleaved: every batch fills every room a little
+        const client = await dialect.open(
+          endpoint,
+          (frame) => phase?.receive(group, frame),
+          loseClient,
+        );
+        if (groupCount > 1) await client.join(`r${group}`);
+        members[group]?.push(client);
+      }),
+    );
   }
+  await dialect.ready(endpoint, total, READY_TIMEOUT_MS);
+  for (const list of members) {
+    const first = list[0];
+    if (!first) throw new Error("an empty group");
+    groups.push({ members: list, publisher: dialect.publisher(endpoint, first, loseClient) });
+  }
+  return total;
 }
 
-/** One run of `messages` broadcasts; resolves with what it measured. */
+/** Per-group progress of a phase. */
+interface Progress {
+  readonly group: Group;
+  readonly receipts: Uint32Array;
+  sent: number;
+  completed: number;
+}
+
+/** One run of `messages` broadcasts per group; resolves with what it measured. */
 class Phase {
   readonly #messages: number;
   readonly #window: number;
   readonly #measure: boolean;
-  readonly #publisher: WebSocket;
-  readonly #receipts: Uint32Array;
+  readonly #progress: Progress[];
   readonly #latency = new Reservoir(SAMPLE_CAPACITY);
   readonly #done: Promise<PhaseResult>;
-  #resolve: (result: PhaseResult) => void = () => {};
-  #reject: (error: Error) => void = () => {};
-  #sent = 0;
-  #completed = 0;
+  #resolve!: (result: PhaseResult) => void;
+  #reject!: (error: Error) => void;
+  #remaining: number;
   #startMs = 0;
   #startCpu: NodeJS.CpuUsage | undefined;
 
   constructor(messages: number, window: number, measure: boolean) {
-    const publisher = clients[0];
-    if (!publisher) throw new Error("broadcast before connect");
-    this.#publisher = publisher;
+    if (groups.length === 0) throw new Error("broadcast before connect");
     this.#messages = messages;
     this.#window = window;
     this.#measure = measure;
-    this.#receipts = new Uint32Array(messages);
+    this.#progress = groups.map((group) => ({
+      group,
+      receipts: new Uint32Array(messages),
+      sent: 0,
+      completed: 0,
+    }));
+    this.#remaining = messages * groups.length;
     this.#done = new Promise((resolve, reject) => {
       this.#resolve = resolve;
       this.#reject = reject;
@@ -100,37 +125,44 @@ class Phase {
     if (lost) return Promise.reject(new Error(lost));
     this.#startMs = nowMs();
     this.#startCpu = process.cpuUsage();
-    while (this.#sent < Math.min(this.#window, this.#messages)) this.#send();
+    const first = Math.min(this.#window, this.#messages);
+    for (const progress of this.#progress) {
+      while (progress.sent < first) this.#send(progress);
+    }
     return this.#done;
   }
 
-  receive(frame: Decoded): void {
+  receive(group: number, frame: Decoded): void {
     const now = nowMs();
+    const progress = this.#progress[group];
     const { seq } = frame;
-    if (seq >= this.#messages) return; // not from this phase
+    if (!progress || seq >= this.#messages) return; // not from this phase
     if (this.#measure) this.#latency.add(now - frame.stampMs);
-    const count = this.#receipts[seq] ?? 0;
-    this.#receipts[seq] = count + 1;
-    if (count + 1 !== clients.length) return;
-    this.#completed += 1;
-    if (this.#completed === this.#messages) this.#finish(now);
-    else if (this.#sent < this.#messages) this.#send();
+    const count = (progress.receipts[seq] ?? 0) + 1;
+    progress.receipts[seq] = count;
+    if (count !== progress.group.members.length) return;
+    progress.completed += 1;
+    this.#remaining -= 1;
+    if (this.#remaining === 0) this.#finish(now);
+    else if (progress.sent < this.#messages) this.#send(progress);
   }
 
   fail(reason: string): void {
     this.#reject(new Error(reason));
   }
 
-  #send(): void {
-    this.#publisher.send(encodePayload(this.#sent, nowMs()));
-    this.#sent += 1;
+  #send(progress: Progress): void {
+    progress.group.publisher.publish(encodePayload(progress.sent, nowMs()));
+    progress.sent += 1;
   }
 
   #finish(endMs: number): void {
     const cpu = process.cpuUsage(this.#startCpu);
     const sample = this.#latency.sorted();
+    const receivers = groups.reduce((sum, group) => sum + group.members.length, 0);
     this.#resolve({
-      deliveries: this.#messages * clients.length,
+      deliveries: this.#messages * receivers,
+      broadcasts: this.#messages * groups.length,
       wallMs: endMs - this.#startMs,
       p50Ms: percentile(sample, 50),
       p99Ms: percentile(sample, 99),
@@ -141,12 +173,34 @@ class Phase {
   }
 }
 
+/** `cycles` connect + disconnect cycles, `concurrency` under way at once. */
+async function churn(command: Extract<LoadCommand, { type: "churn" }>): Promise<LoadReply> {
+  const dialect = DIALECTS[command.dialect];
+  const started = nowMs();
+  const startCpu = process.cpuUsage();
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < command.cycles) {
+      next += 1;
+      await dialect.cycle(command.endpoint);
+    }
+  };
+  await Promise.all(Array.from({ length: command.concurrency }, worker));
+  const cpu = process.cpuUsage(startCpu);
+  return {
+    type: "churn.done",
+    cycles: command.cycles,
+    wallMs: nowMs() - started,
+    loadCpuUs: cpu.user + cpu.system,
+  };
+}
+
 async function handle(command: LoadCommand): Promise<LoadReply> {
   switch (command.type) {
     case "connect": {
       const started = nowMs();
-      await connect(command.url, command.clients, command.batch);
-      return { type: "connected", clients: clients.length, ms: nowMs() - started };
+      const clients = await connect(command);
+      return { type: "connected", clients, ms: nowMs() - started };
     }
     case "broadcast": {
       phase = new Phase(command.messages, command.window, command.measure);
@@ -156,6 +210,8 @@ async function handle(command: LoadCommand): Promise<LoadReply> {
         phase = undefined;
       }
     }
+    case "churn":
+      return churn(command);
   }
 }
 

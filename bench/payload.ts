@@ -5,6 +5,7 @@
  * a plain `message` event and broadcasts the text unchanged. Receivers parse
  * it straight from the Buffer: one `toString()` per delivery would be a
  * measurable share of the load process's CPU at millions of deliveries.
+ * Socket.IO hands its listeners strings, so there is a string twin.
  */
 
 export const PAYLOAD_BYTES = 64;
@@ -65,6 +66,37 @@ export function decodePayload(frame: Buffer, out: Decoded): boolean {
     }
   }
   if (frame[i] !== COLON) return false;
+  out.seq = seq;
+  out.stampMs = whole + fraction / scale;
+  return true;
+}
+
+/** `decodePayload` for a frame that arrives as a string (Socket.IO event data). */
+export function decodePayloadText(frame: string, out: Decoded): boolean {
+  if (frame.length !== PAYLOAD_BYTES || !frame.startsWith(PREFIX)) return false;
+  let i = PREFIX.length;
+  let seq = 0;
+  for (let c = frame.charCodeAt(i); c !== COLON && i < frame.length; c = frame.charCodeAt(++i))
+    seq = seq * 10 + (c - ZERO);
+  i += 1;
+  let whole = 0;
+  for (
+    let c = frame.charCodeAt(i);
+    c !== COLON && c !== DOT && i < frame.length;
+    c = frame.charCodeAt(++i)
+  ) {
+    whole = whole * 10 + (c - ZERO);
+  }
+  let fraction = 0;
+  let scale = 1;
+  if (frame.charCodeAt(i) === DOT) {
+    i += 1;
+    for (let c = frame.charCodeAt(i); c !== COLON && i < frame.length; c = frame.charCodeAt(++i)) {
+      fraction = fraction * 10 + (c - ZERO);
+      scale *= 10;
+    }
+  }
+  if (frame.charCodeAt(i) !== COLON) return false;
   out.seq = seq;
   out.stampMs = whole + fraction / scale;
   return true;

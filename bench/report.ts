@@ -1,13 +1,15 @@
-/** Turns results into the printed table and the JSON file; no measuring here. */
+/** Turns results into the printed tables, the target verdicts and the JSON file; no measuring here. */
 import { mkdir, writeFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
-import { BASELINE, NOISY_SHARE } from "./config.js";
+import { KINDS, type Kind, PENDING, SERVERS, type ServerId, SUBJECT } from "./config.js";
 import type { Machine } from "./machine.js";
-import type { ScenarioResult } from "./scenario.js";
+import type { ProfileSummary } from "./profile.js";
+import { isNoisy, type MetricName, type RunResult } from "./scenario.js";
 
 export interface Failure {
-  server: string;
-  clients: number;
+  server: ServerId;
+  kind: Kind;
+  size: string;
   run: number;
   error: string;
 }
@@ -17,71 +19,339 @@ export interface Report {
   mode: "quick" | "full";
   durationMs: number;
   machine: Machine;
-  /** One row per server and size: the median run (see aggregate.ts). */
-  results: ScenarioResult[];
+  /** One row per scenario, size and server: the median run (see aggregate.ts). */
+  results: RunResult[];
   /** Every run, in the order made. */
-  runs: ScenarioResult[];
+  runs: RunResult[];
   failures: Failure[];
+  targets: Verdict[];
+  profiles: ProfileSummary[];
 }
 
-const HEADERS = [
-  "server",
-  "N",
-  "deliveries/s",
-  "p50 ms",
-  "p99 ms",
-  "CPU µs/delivery",
-  "RSS KB/conn",
-  "deliveries vs raw",
-  "CPU vs raw",
-] as const;
+/** Metrics where more is better; for every other one, less is. */
+const HIGHER_IS_BETTER: ReadonlySet<MetricName> = new Set<MetricName>([
+  "deliveriesPerSec",
+  "roundTripsPerSec",
+  "cyclesPerSec",
+]);
 
-/** Columns holding text are left-aligned; numbers are right-aligned. */
-const TEXT_COLUMNS = 1;
+interface Column {
+  header: string;
+  metric: MetricName;
+  digits: number;
+}
+
+interface RatioColumn {
+  /** Short name of the metric in the ratio headers ("del/s" -> "del/s vs raw"). */
+  name: string;
+  metric: MetricName;
+}
+
+interface TableSpec {
+  columns: readonly Column[];
+  ratios: readonly RatioColumn[];
+}
+
+const BROADCAST_TABLE: TableSpec = {
+  columns: [
+    { header: "deliveries/s", metric: "deliveriesPerSec", digits: 0 },
+    { header: "p50 ms", metric: "p50Ms", digits: 2 },
+    { header: "p99 ms", metric: "p99Ms", digits: 2 },
+    { header: "CPU s/M deliv", metric: "cpuUsPerDelivery", digits: 3 },
+  ],
+  ratios: [
+    { name: "del/s", metric: "deliveriesPerSec" },
+    { name: "CPU", metric: "cpuUsPerDelivery" },
+    { name: "p99", metric: "p99Ms" },
+  ],
+};
+
+const TABLES: Readonly<Record<Kind, TableSpec>> = {
+  fanout: BROADCAST_TABLE,
+  rooms: BROADCAST_TABLE,
+  sse: BROADCAST_TABLE,
+  echo: {
+    columns: [
+      { header: "round trips/s", metric: "roundTripsPerSec", digits: 0 },
+      { header: "p50 ms", metric: "p50Ms", digits: 3 },
+      { header: "p99 ms", metric: "p99Ms", digits: 3 },
+      { header: "max ms", metric: "maxMs", digits: 2 },
+    ],
+    ratios: [
+      { name: "p50", metric: "p50Ms" },
+      { name: "p99", metric: "p99Ms" },
+    ],
+  },
+  idle: {
+    columns: [{ header: "RSS KB/conn", metric: "rssKbPerConn", digits: 1 }],
+    ratios: [{ name: "RSS", metric: "rssKbPerConn" }],
+  },
+  churn: {
+    columns: [
+      { header: "cycles/s", metric: "cyclesPerSec", digits: 0 },
+      { header: "CPU µs/cycle", metric: "cpuUsPerCycle", digits: 0 },
+    ],
+    ratios: [
+      { name: "cycles/s", metric: "cyclesPerSec" },
+      { name: "CPU", metric: "cpuUsPerCycle" },
+    ],
+  },
+};
 
 const integer = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
 
-function fixed(value: number, digits: number): string {
-  return Number.isFinite(value) ? value.toFixed(digits) : "n/a";
+function format(value: number | undefined, digits: number): string {
+  if (value === undefined || !Number.isFinite(value)) return "n/a";
+  return digits === 0 ? integer.format(value) : value.toFixed(digits);
 }
 
-function ratio(value: number, base: number | undefined): string {
-  return base === undefined || base === 0 ? "n/a" : `${(value / base).toFixed(2)}×`;
+function ratioText(ratio: number | undefined): string {
+  return ratio === undefined || !Number.isFinite(ratio) ? "n/a" : `${ratio.toFixed(2)}×`;
 }
 
-function row(result: ScenarioResult, results: readonly ScenarioResult[]): string[] {
-  const base = results.find((r) => r.server === BASELINE && r.clients === result.clients);
-  return [
-    result.otherCoreShare > NOISY_SHARE ? `${result.server} *` : result.server,
-    integer.format(result.clients),
-    integer.format(result.deliveriesPerSec),
-    fixed(result.p50Ms, 2),
-    fixed(result.p99Ms, 2),
-    fixed(result.cpuUsPerDelivery, 3),
-    fixed(result.rssKbPerConnection, 1),
-    ratio(result.deliveriesPerSec, base?.deliveriesPerSec),
-    ratio(result.cpuUsPerDelivery, base?.cpuUsPerDelivery),
-  ];
+const label = (server: ServerId): string => SERVERS[server].label;
+
+/** The rows of one scenario and size. */
+function sameRow(results: readonly RunResult[], kind: Kind, size: string): RunResult[] {
+  return results.filter((r) => r.kind === kind && r.size === size);
 }
 
-/** The results as an aligned plain-text table. */
-export function formatTable(results: readonly ScenarioResult[]): string {
-  const rows = [[...HEADERS], ...results.map((r) => row(r, results))];
-  const widths = HEADERS.map((_, column) =>
-    Math.max(...rows.map((cells) => (cells[column] ?? "").length)),
+function value(row: RunResult | undefined, metric: MetricName): number | undefined {
+  const v = row?.metrics[metric];
+  return v === undefined || !Number.isFinite(v) ? undefined : v;
+}
+
+/** The best peer's value of `metric` in `rows` (max or min as the metric wants), and who. */
+function bestPeer(
+  rows: readonly RunResult[],
+  kind: Kind,
+  metric: MetricName,
+): { server: ServerId; value: number } | undefined {
+  let best: { server: ServerId; value: number } | undefined;
+  for (const row of rows) {
+    if (!KINDS[kind].peers.includes(row.server)) continue;
+    const v = value(row, metric);
+    if (v === undefined) continue;
+    const better = HIGHER_IS_BETTER.has(metric)
+      ? v > (best?.value ?? -Infinity)
+      : v < (best?.value ?? Infinity);
+    if (better) best = { server: row.server, value: v };
+  }
+  return best;
+}
+
+function ratio(v: number | undefined, base: number | undefined): number | undefined {
+  return v === undefined || base === undefined || base === 0 ? undefined : v / base;
+}
+
+/** Whether a table has a distinct "vs best peer" (SSE's only peer is its baseline). */
+function hasBestColumns(kind: Kind): boolean {
+  const { peers, baseline } = KINDS[kind];
+  return !(peers.length === 1 && peers[0] === baseline);
+}
+
+function alignedTable(headers: readonly string[], rows: readonly string[][], textColumns: number) {
+  const all = [[...headers], ...rows];
+  const widths = headers.map((_, column) =>
+    Math.max(...all.map((cells) => (cells[column] ?? "").length)),
   );
   const line = (cells: readonly string[]): string =>
     cells
       .map((cell, column) => {
         const width = widths[column] ?? 0;
-        return column < TEXT_COLUMNS ? cell.padEnd(width) : cell.padStart(width);
+        return column < textColumns ? cell.padEnd(width) : cell.padStart(width);
       })
-      .join("  ");
+      .join("  ")
+      .trimEnd();
   const rule = widths.map((width) => "-".repeat(width)).join("  ");
-  const [header, ...body] = rows;
-  const noisy = results.some((r) => r.otherCoreShare > NOISY_SHARE);
-  const footnote = noisy ? ["* other processes competed for the cores during this run"] : [];
-  return [line(header ?? []), rule, ...body.map(line), ...footnote].join("\n");
+  return [line(headers), rule, ...rows.map(line)].join("\n");
+}
+
+/** One scenario's table: its rows, figures, ratios to the baseline and to the best peer. */
+export function formatKindTable(kind: Kind, results: readonly RunResult[]): string | undefined {
+  const spec = TABLES[kind];
+  const { baseline, title } = KINDS[kind];
+  const rows = results.filter((r) => r.kind === kind);
+  if (rows.length === 0) return undefined;
+  const vsBase = baseline === "raw-ws" ? "raw" : label(baseline);
+  const best = hasBestColumns(kind);
+  const headers = [
+    "server",
+    "size",
+    ...spec.columns.map((c) => c.header),
+    ...spec.ratios.map((r) => `${r.name} vs ${vsBase}`),
+    ...(best ? spec.ratios.map((r) => `${r.name} vs best`) : []),
+  ];
+  const cells = rows.map((row) => {
+    const peers = sameRow(results, kind, row.size);
+    const base = peers.find((r) => r.server === baseline);
+    return [
+      isNoisy(row) ? `${label(row.server)} *` : label(row.server),
+      row.size,
+      ...spec.columns.map((c) => format(value(row, c.metric), c.digits)),
+      ...spec.ratios.map((r) => ratioText(ratio(value(row, r.metric), value(base, r.metric)))),
+      ...(best
+        ? spec.ratios.map((r) =>
+            ratioText(ratio(value(row, r.metric), bestPeer(peers, kind, r.metric)?.value)),
+          )
+        : []),
+    ];
+  });
+  const notes = rows.some(isNoisy)
+    ? ["* other processes competed for the cores during this run"]
+    : [];
+  return [`${title}`, alignedTable(headers, cells, 2), ...notes].join("\n");
+}
+
+export function formatTables(results: readonly RunResult[]): string {
+  const kinds = Object.keys(KINDS) as Kind[];
+  const tables = kinds.flatMap((kind) => formatKindTable(kind, results) ?? []);
+  const pending = PENDING.map((p) => `${p.title}: ${p.note}`);
+  return [...tables, ...pending].join("\n\n");
+}
+
+// --- targets -----------------------------------------------------------------
+
+interface Target {
+  text: string;
+  kind: Kind;
+  metric: MetricName;
+  against: "best" | "baseline";
+  /** The ratio to reach: at least this for higher-is-better metrics, at most for the others. */
+  limit: number;
+}
+
+export const TARGETS: readonly Target[] = [
+  {
+    text: "deliveries/s ≥ 1.1× best peer",
+    kind: "fanout",
+    metric: "deliveriesPerSec",
+    against: "best",
+    limit: 1.1,
+  },
+  {
+    text: "server CPU per delivery ≤ 0.8× best peer",
+    kind: "fanout",
+    metric: "cpuUsPerDelivery",
+    against: "best",
+    limit: 0.8,
+  },
+  {
+    text: "broadcast p99 ≤ 1.0× best peer",
+    kind: "fanout",
+    metric: "p99Ms",
+    against: "best",
+    limit: 1.0,
+  },
+  { text: "p99 ≤ 1.2× raw ws", kind: "echo", metric: "p99Ms", against: "baseline", limit: 1.2 },
+  {
+    text: "RSS per idle connection ≤ 1.5× raw ws",
+    kind: "idle",
+    metric: "rssKbPerConn",
+    against: "baseline",
+    limit: 1.5,
+  },
+];
+
+export interface Verdict {
+  target: string;
+  kind: Kind;
+  size: string;
+  /** undefined: not measured in this run (a row missing). */
+  holds: boolean | undefined;
+  detail: string;
+}
+
+const KIND_NAMES: Readonly<Record<Kind, string>> = {
+  fanout: "fan-out",
+  rooms: "rooms",
+  echo: "echo",
+  idle: "idle",
+  churn: "churn",
+  sse: "SSE",
+};
+
+function meets(metric: MetricName, r: number, limit: number): boolean {
+  return HIGHER_IS_BETTER.has(metric) ? r >= limit : r <= limit;
+}
+
+/** Every target, for every size measured, plus "strictly better than Socket.IO" on every row. */
+export function evaluateTargets(results: readonly RunResult[]): Verdict[] {
+  const verdicts: Verdict[] = [];
+  const sizes = (kind: Kind): string[] => [
+    ...new Set(results.filter((r) => r.kind === kind).map((r) => r.size)),
+  ];
+  for (const target of TARGETS) {
+    for (const size of sizes(target.kind)) {
+      const rows = sameRow(results, target.kind, size);
+      const mine = value(
+        rows.find((r) => r.server === SUBJECT),
+        target.metric,
+      );
+      const ref =
+        target.against === "best"
+          ? bestPeer(rows, target.kind, target.metric)
+          : (() => {
+              const server = KINDS[target.kind].baseline;
+              const v = value(
+                rows.find((r) => r.server === server),
+                target.metric,
+              );
+              return v === undefined ? undefined : { server, value: v };
+            })();
+      const r = ratio(mine, ref?.value);
+      verdicts.push({
+        target: `${KIND_NAMES[target.kind]} ${size}: ${target.text}`,
+        kind: target.kind,
+        size,
+        holds: r === undefined ? undefined : meets(target.metric, r, target.limit),
+        detail:
+          r === undefined || !ref ? "not measured" : `${ratioText(r)} of ${label(ref.server)}`,
+      });
+    }
+  }
+  const kinds = (Object.keys(KINDS) as Kind[]).filter((k) =>
+    KINDS[k].participants.includes("socket.io"),
+  );
+  for (const kind of kinds) {
+    for (const size of sizes(kind)) {
+      const rows = sameRow(results, kind, size);
+      const mine = rows.find((r) => r.server === SUBJECT);
+      const theirs = rows.find((r) => r.server === "socket.io");
+      const parts = TABLES[kind].ratios.map(({ name, metric }) => {
+        const r = ratio(value(mine, metric), value(theirs, metric));
+        return {
+          name,
+          r,
+          better: r !== undefined && (HIGHER_IS_BETTER.has(metric) ? r > 1 : r < 1),
+        };
+      });
+      const measuredAll = parts.every((p) => p.r !== undefined);
+      verdicts.push({
+        target: `${KIND_NAMES[kind]} ${size}: strictly better than Socket.IO`,
+        kind,
+        size,
+        holds: measuredAll ? parts.every((p) => p.better) : undefined,
+        detail: measuredAll
+          ? parts.map((p) => `${p.name} ${ratioText(p.r)}`).join(", ")
+          : "not measured",
+      });
+    }
+  }
+  return verdicts;
+}
+
+export function formatVerdicts(verdicts: readonly Verdict[]): string {
+  if (verdicts.length === 0)
+    return "targets: nothing to judge (switchboard or its peers did not run)";
+  const mark = (v: Verdict): string => (v.holds === undefined ? "n/a " : v.holds ? "ok  " : "MISS");
+  const width = Math.max(...verdicts.map((v) => v.target.length));
+  const held = verdicts.filter((v) => v.holds === true).length;
+  const judged = verdicts.filter((v) => v.holds !== undefined).length;
+  return [
+    `targets for ${label(SUBJECT)} (ratios within this run; ${held} of ${judged} hold):`,
+    ...verdicts.map((v) => `  [${mark(v)}] ${v.target.padEnd(width)}  ${v.detail}`),
+  ].join("\n");
 }
 
 export function formatMachine(machine: Machine): string {

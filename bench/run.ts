@@ -1,19 +1,43 @@
 /**
- * `npm run bench [-- --quick] [-- --only raw-ws|switchboard]`: runs every
- * scenario one after another (never in parallel: they would share the two
- * cores), prints one table with ratios to raw ws, and saves the same data as
- * JSON. Exits non-zero if any scenario failed, after reporting the others.
+ * `npm run bench [-- --quick] [--only <server>…] [--scenario <kind>…] [--cpu-prof]`: runs
+ * every scenario one after another (never in parallel: they would share the
+ * two cores), prints one table per scenario with ratios to raw ws and to the
+ * best peer, judges the targets, and saves the same data as JSON. Exits
+ * non-zero if any scenario failed, after reporting the others.
  */
+import { mkdir } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { medianRuns } from "./aggregate.js";
 import { killAllChildren } from "./child.js";
-import { FULL, NOISY_SHARE, QUICK, SERVERS, type ServerName, scenarios } from "./config.js";
+import {
+  FULL,
+  KINDS,
+  type Kind,
+  peakConnections,
+  QUICK,
+  SERVERS,
+  type ServerId,
+  scenarios,
+  sizeLabel,
+} from "./config.js";
 import { describeMachine } from "./machine.js";
-import { type Failure, formatMachine, formatTable, saveReport } from "./report.js";
-import { runScenario, type ScenarioResult } from "./scenario.js";
+import { formatProfile, type ProfileSummary, topFrames } from "./profile.js";
+import {
+  evaluateTargets,
+  type Failure,
+  formatMachine,
+  formatTables,
+  formatVerdicts,
+  saveReport,
+} from "./report.js";
+import { isNoisy, PROFILE_DIR, type RunResult, runScenario } from "./scenario.js";
 
 /** Descriptors a process needs beyond one per connection (stdio, IPC, listener, ...). */
 const SPARE_DESCRIPTORS = 64;
+/** Below this much budget left, a scenario is not started (it could not finish). */
+const MIN_SCENARIO_MS = 3_000;
+/** Frames listed per profile. */
+const TOP_FRAMES = 15;
 
 // Whatever ends this process, its children must not outlive it.
 process.on("exit", killAllChildren);
@@ -25,51 +49,94 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
   });
 }
 
-function percent(share: number): string {
-  return `${Math.round(share * 100)}%`;
+function percent(share: number | undefined): string {
+  return share === undefined ? "n/a" : `${Math.round(share * 100)}%`;
 }
 
-function isServerName(name: string): name is ServerName {
+function isServerId(name: string): name is ServerId {
   return Object.hasOwn(SERVERS, name);
 }
 
-function options(): { quick: boolean; only: ServerName[] } {
+interface Options {
+  quick: boolean;
+  only: ServerId[];
+  scenarios: Kind[];
+  cpuProf: boolean;
+}
+
+function isKind(name: string): name is Kind {
+  return Object.hasOwn(KINDS, name);
+}
+
+function options(): Options {
   const { values } = parseArgs({
     options: {
       quick: { type: "boolean", default: false },
       only: { type: "string", multiple: true, default: [] },
+      scenario: { type: "string", multiple: true, default: [] },
+      "cpu-prof": { type: "boolean", default: false },
     },
   });
-  // `raw-ws` on the command line names the "raw ws" server.
-  const only = values.only.map((name) => name.replace("-", " "));
-  const unknown = only.filter((name) => !isServerName(name));
+  const only = values.only.flatMap((names) => names.split(","));
+  const unknown = only.filter((name) => !isServerId(name));
   if (unknown.length > 0) {
-    const known = Object.keys(SERVERS).map((name) => name.replace(" ", "-"));
-    throw new Error(`unknown server ${unknown.join(", ")}; known: ${known.join(", ")}`);
+    throw new Error(
+      `unknown server ${unknown.join(", ")}; known: ${Object.keys(SERVERS).join(", ")}`,
+    );
   }
-  return { quick: values.quick, only: only.filter(isServerName) };
+  const kinds = values.scenario.flatMap((names) => names.split(","));
+  const unknownKinds = kinds.filter((name) => !isKind(name));
+  if (unknownKinds.length > 0) {
+    throw new Error(
+      `unknown scenario ${unknownKinds.join(", ")}; known: ${Object.keys(KINDS).join(", ")}`,
+    );
+  }
+  return {
+    quick: values.quick,
+    only: only.filter(isServerId),
+    scenarios: kinds.filter(isKind),
+    cpuProf: values["cpu-prof"],
+  };
 }
 
-function describeRun(result: ScenarioResult): string {
-  return (
-    `  ${Math.round(result.deliveriesPerSec).toLocaleString("en-US")} deliveries/s` +
-    ` over ${(result.wallMs / 1000).toFixed(1)} s; connected in ${(result.connectMs / 1000).toFixed(1)} s;` +
-    ` core use: server ${percent(result.serverCoreShare)}, load process ${percent(result.loadCoreShare)},` +
-    ` others ${percent(result.otherCoreShare)}` +
-    (result.otherCoreShare > NOISY_SHARE ? " (WARNING: busy machine, figures skewed)" : "")
-  );
+const integer = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
+
+function describeRun(result: RunResult): string {
+  const { metrics: m, details: d } = result;
+  const figures =
+    result.kind === "idle"
+      ? `${m.rssKbPerConn?.toFixed(1)} KB/conn; connected in ${((d.connectMs ?? 0) / 1000).toFixed(1)} s`
+      : result.kind === "churn"
+        ? `${integer.format(m.cyclesPerSec ?? 0)} cycles/s over ${((d.wallMs ?? 0) / 1000).toFixed(1)} s`
+        : result.kind === "echo"
+          ? `${integer.format(m.roundTripsPerSec ?? 0)} round trips/s, p99 ${m.p99Ms?.toFixed(3)} ms`
+          : `${integer.format(m.deliveriesPerSec ?? 0)} deliveries/s over ${((d.wallMs ?? 0) / 1000).toFixed(1)} s`;
+  const cores =
+    d.serverCoreShare === undefined
+      ? ""
+      : `; core use: server ${percent(d.serverCoreShare)}, load process ${percent(d.loadCoreShare)},` +
+        ` others ${percent(result.otherCoreShare)}` +
+        (isNoisy(result) ? " (WARNING: busy machine, figures skewed)" : "");
+  return `  ${figures}${cores}`;
 }
 
 async function main(): Promise<number> {
-  const { quick, only } = options();
+  const { quick, only, scenarios: kinds, cpuProf } = options();
   const mode = quick ? QUICK : FULL;
   const machine = describeMachine();
-  const plan = scenarios(mode, only);
+  const plan = scenarios(mode, only).filter(
+    (s) => kinds.length === 0 || kinds.includes(s.workload.kind),
+  );
+  if (plan.length === 0) throw new Error("nothing to run: no server takes part in those scenarios");
   const started = Date.now();
   const budgetLeft = (): number => started + mode.budgetMs - Date.now();
   console.log(formatMachine(machine));
+  if (cpuProf) {
+    await mkdir(PROFILE_DIR, { recursive: true });
+    console.log(`--cpu-prof: server profiles go to ${PROFILE_DIR} (profiling slows the servers)`);
+  }
 
-  const needed = Math.max(...plan.map((s) => s.clients)) + SPARE_DESCRIPTORS;
+  const needed = Math.max(...plan.map((s) => peakConnections(s.workload))) + SPARE_DESCRIPTORS;
   if (machine.openFilesLimit !== undefined && machine.openFilesLimit < needed) {
     console.error(
       `bench: open files limit ${machine.openFilesLimit} is below the ${needed} this mode needs` +
@@ -78,46 +145,68 @@ async function main(): Promise<number> {
     return 1;
   }
 
-  const runs: ScenarioResult[] = [];
+  const runs: RunResult[] = [];
   const failures: Failure[] = [];
   let skipped = 0;
   for (const scenario of plan) {
-    const label = `${scenario.server}, N=${scenario.clients}, M=${scenario.messages}, run ${scenario.run}/${mode.repeats}`;
+    const { server, workload, run, repeats } = scenario;
+    const size = sizeLabel(workload);
+    const label = `${workload.kind} ${size}, ${SERVERS[server].label}, run ${run}/${repeats}`;
     // A repeat only improves a figure we already have; never let one overrun the budget.
-    if (scenario.run > 1 && budgetLeft() < scenario.timeoutMs) {
+    if (run > 1 && budgetLeft() < scenario.timeoutMs) {
       console.log(
         `skipping ${label}: the ${mode.budgetMs / 1000} s budget could not absorb its timeout`,
       );
       skipped += 1;
       continue;
     }
-    const timeoutMs = Math.max(1_000, Math.min(scenario.timeoutMs, budgetLeft()));
+    if (budgetLeft() < MIN_SCENARIO_MS) {
+      const error = `${label}: not run, the ${mode.budgetMs / 1000} s budget is spent`;
+      failures.push({ server, kind: workload.kind, size, run, error });
+      console.error(`  ${error}`);
+      continue;
+    }
+    const timeoutMs = Math.min(scenario.timeoutMs, budgetLeft());
     console.log(`running ${label} (timeout ${Math.round(timeoutMs / 1000)} s) ...`);
+    const scenarioStarted = Date.now();
     try {
-      const result = await runScenario(scenario, timeoutMs);
+      const result = await runScenario(scenario, timeoutMs, { cpuProf });
       runs.push(result);
-      console.log(describeRun(result));
+      console.log(
+        `${describeRun(result)} [${((Date.now() - scenarioStarted) / 1000).toFixed(1)} s]`,
+      );
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      failures.push({
-        server: scenario.server,
-        clients: scenario.clients,
-        run: scenario.run,
-        error: message,
-      });
+      failures.push({ server, kind: workload.kind, size, run, error: message });
       console.error(`  FAILED: ${message}`);
     }
   }
 
   const durationMs = Date.now() - started;
   const results = medianRuns(runs);
-  const note =
-    mode.repeats > 1
-      ? `each row: the median of ${mode.repeats} runs by deliveries/s`
-      : "one run each";
-  const table = results.length > 0 ? formatTable(results) : "(no scenario completed)";
+  const targets = evaluateTargets(results);
+  const note = mode.steps.some((s) => s.repeats > 1)
+    ? "rows with repeats: the median run by each table's headline figure"
+    : "one run each";
   const skips = skipped > 0 ? `, ${skipped} repeats skipped` : "";
-  console.log(`\n${table}\n(${mode.name} mode, ${note}${skips})\n`);
+  const tables = results.length > 0 ? formatTables(results) : "(no scenario completed)";
+  console.log(`\n${tables}\n\n(${mode.name} mode, ${note}${skips})\n`);
+  console.log(`${formatVerdicts(targets)}\n`);
+
+  const profiles: ProfileSummary[] = [];
+  for (const run of runs) {
+    if (run.kind !== "fanout" || !run.profile) continue;
+    const { file, fromUs, toUs } = run.profile;
+    const title = `${SERVERS[run.server].label} fan-out ${run.size} run ${run.run}`;
+    try {
+      const summary = await topFrames(file, title, fromUs, toUs, TOP_FRAMES);
+      profiles.push(summary);
+      console.log(`${formatProfile(summary)}\n`);
+    } catch (error) {
+      console.error(`profile ${file}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
   const file = await saveReport({
     startedAt: new Date(started).toISOString(),
     mode: mode.name,
@@ -126,6 +215,8 @@ async function main(): Promise<number> {
     results,
     runs,
     failures,
+    targets,
+    profiles,
   });
   console.log(`results: ${file} (run took ${(durationMs / 1000).toFixed(0)} s)`);
   if (failures.length > 0) {

@@ -1,46 +1,287 @@
 /**
- * One scenario: start a server, measure its idle memory, connect N clients
- * from the load process, measure again, warm up, then broadcast M messages
- * while the server counts its own CPU time.
+ * One scenario run: start a server child (in the scenario's mode) and a load
+ * child, then drive the phases of the scenario's kind:
+ *
+ * - broadcast kinds (fanout, rooms, echo, sse): connect, warm up, then the
+ *   measured broadcasts while the server counts its own CPU time;
+ * - idle: RSS before and after connecting N clients;
+ * - churn: warm-up cycles, then measured cycles until the server holds no
+ *   connection any more.
  *
  * All waiting happens against one deadline, so a hung server or client fails
  * the scenario at its hard timeout, with the phase it was stuck in named.
  */
+import { readdir, rename, rm } from "node:fs/promises";
+import { setTimeout as sleep } from "node:timers/promises";
+import { fileURLToPath } from "node:url";
 import { Child } from "./child.js";
-import { CONNECT_BATCH, type Scenario, SERVERS, WINDOW } from "./config.js";
-import type { LoadCommand, LoadReply, ServerCommand, ServerReply } from "./ipc.js";
+import {
+  CHURN_CONCURRENCY,
+  CONNECT_BATCH,
+  dialectFor,
+  type Kind,
+  NOISY_SHARE,
+  roomWindow,
+  type Scenario,
+  SERVERS,
+  type ServerId,
+  sizeLabel,
+  WINDOW,
+} from "./config.js";
+import type { Endpoint, LoadCommand, LoadReply, ServerCommand, ServerReply } from "./ipc.js";
 import { machineBusyMs } from "./machine.js";
 
-export interface ScenarioResult {
-  server: string;
-  clients: number;
+/** Where `--cpu-prof` profiles go (git-ignored with the rest of results/). */
+export const PROFILE_DIR = fileURLToPath(new URL("./results/profiles/", import.meta.url));
+
+/** Every figure a row can show; each kind fills the ones it measures. */
+export type MetricName =
+  | "deliveriesPerSec"
+  | "p50Ms"
+  | "p99Ms"
+  | "maxMs"
+  /** Server CPU µs per delivery, which is also CPU seconds per million deliveries. */
+  | "cpuUsPerDelivery"
+  | "roundTripsPerSec"
+  | "rssKbPerConn"
+  | "cyclesPerSec"
+  | "cpuUsPerCycle";
+
+export type Metrics = Partial<Record<MetricName, number>>;
+
+export interface RunResult {
+  kind: Kind;
+  server: ServerId;
+  /** The size as tables show it ("N=1,000", "20×50", …); rows are grouped by it. */
+  size: string;
   run: number;
-  messages: number;
-  deliveries: number;
-  wallMs: number;
-  deliveriesPerSec: number;
-  p50Ms: number;
-  p99Ms: number;
-  maxMs: number;
-  latencySamples: number;
-  cpuUserUs: number;
-  cpuSystemUs: number;
-  cpuUsPerDelivery: number;
-  rssIdleBytes: number;
-  rssConnectedBytes: number;
-  rssKbPerConnection: number;
-  /** Whether RSS was read after a forced GC (the server runs with --expose-gc). */
-  gcBeforeRss: boolean;
-  connectMs: number;
+  metrics: Metrics;
+  /** Everything else measured, for the run line and the JSON. */
+  details: Record<string, number>;
   /**
-   * Share of one core each process used during the measured window. On a
-   * 2-core machine a load process near 100% means the client side, not the
-   * server, set the pace.
+   * Cores' worth of CPU other processes used during the measured window; above
+   * NOISY_SHARE the row is flagged.
    */
-  serverCoreShare: number;
-  loadCoreShare: number;
-  /** Cores' worth of CPU used by everything else on the machine meanwhile (noise). */
   otherCoreShare: number;
+  /** With `--cpu-prof`: the server's profile and the measured window in its clock (µs). */
+  profile?: { file: string; fromUs: number; toUs: number };
+}
+
+export interface RunOptions {
+  cpuProf: boolean;
+}
+
+type Server = Child<ServerCommand, ServerReply>;
+type Load = Child<LoadCommand, LoadReply>;
+
+/** The window's CPU bookkeeping, shared by every kind with a measured window. */
+interface Window {
+  serverCpuUs: number;
+  fromUs: number;
+  toUs: number;
+  busyUs: number;
+}
+
+async function measured<T>(server: Server, left: () => number, work: () => Promise<T>) {
+  const busyBefore = machineBusyMs();
+  const started = await server.request({ type: "cpu.start" }, "cpu.started", left());
+  const value = await work();
+  const cpu = await server.request({ type: "cpu.stop" }, "cpu", left());
+  const window: Window = {
+    serverCpuUs: cpu.userUs + cpu.systemUs,
+    fromUs: started.atUs,
+    toUs: cpu.atUs,
+    busyUs: (machineBusyMs() - busyBefore) * 1000,
+  };
+  return { value, window };
+}
+
+function otherShare(window: Window, loadCpuUs: number, wallMs: number): number {
+  return Math.max(0, window.busyUs - window.serverCpuUs - loadCpuUs) / 1000 / wallMs;
+}
+
+function profileName(scenario: Scenario): string {
+  const size = sizeLabel(scenario.workload).replace(/[^A-Za-z0-9]+/g, "");
+  return `${scenario.server}-${scenario.workload.kind}-${size}-run${scenario.run}.cpuprofile`;
+}
+
+/**
+ * Node names each thread's profile `CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile`.
+ * Thread 0 is the server; the others are tsx's module loader thread. Keeps the
+ * server's under `name` and drops the loader's. Returns the kept file, if any.
+ */
+async function keepProfile(pid: number, name: string): Promise<string | undefined> {
+  const mine = (await readdir(PROFILE_DIR)).filter((file) =>
+    new RegExp(`^CPU\\.\\d+\\.\\d+\\.${pid}\\.\\d+\\.\\d+\\.cpuprofile$`).test(file),
+  );
+  let kept: string | undefined;
+  for (const file of mine) {
+    if (file.split(".")[4] === "0") {
+      kept = `${PROFILE_DIR}${name}`;
+      await rename(`${PROFILE_DIR}${file}`, kept);
+    } else {
+      await rm(`${PROFILE_DIR}${file}`, { force: true });
+    }
+  }
+  return kept;
+}
+
+/** Waits until the server holds no connection (the far side of every close is done). */
+async function drained(server: Server, left: () => number): Promise<void> {
+  for (;;) {
+    const { count } = await server.request({ type: "connections" }, "connections", left());
+    if (count === 0) return;
+    await sleep(5);
+  }
+}
+
+type Measure = Pick<RunResult, "metrics" | "details" | "otherCoreShare"> & { window?: Window };
+
+async function broadcastKind(
+  scenario: Scenario,
+  server: Server,
+  load: Load,
+  endpoint: Endpoint,
+  left: () => number,
+): Promise<Measure> {
+  const { workload } = scenario;
+  if (workload.kind === "idle" || workload.kind === "churn") throw new Error("not a broadcast");
+  const groups = workload.kind === "rooms" ? workload.rooms : 1;
+  const groupSize =
+    workload.kind === "rooms" ? workload.perRoom : workload.kind === "echo" ? 1 : workload.clients;
+  const window =
+    workload.kind === "rooms" ? roomWindow(workload.rooms) : workload.kind === "echo" ? 1 : WINDOW;
+  const connect: LoadCommand = {
+    type: "connect",
+    dialect: dialectFor(scenario.server, workload.kind),
+    endpoint,
+    groups,
+    groupSize,
+    batch: CONNECT_BATCH,
+  };
+  const connected = await load.request(connect, "connected", left());
+  const warm: LoadCommand = {
+    type: "broadcast",
+    messages: workload.warmup,
+    window,
+    measure: false,
+  };
+  await load.request(warm, "broadcast.done", left());
+  const run: LoadCommand = {
+    type: "broadcast",
+    messages: workload.messages,
+    window,
+    measure: true,
+  };
+  const { value, window: cpu } = await measured(server, left, () =>
+    load.request(run, "broadcast.done", left()),
+  );
+  const { result } = value;
+  const seconds = result.wallMs / 1000;
+  const metrics: Metrics =
+    workload.kind === "echo"
+      ? {
+          p50Ms: result.p50Ms,
+          p99Ms: result.p99Ms,
+          maxMs: result.maxMs,
+          roundTripsPerSec: result.deliveries / seconds,
+        }
+      : {
+          deliveriesPerSec: result.deliveries / seconds,
+          p50Ms: result.p50Ms,
+          p99Ms: result.p99Ms,
+          maxMs: result.maxMs,
+          cpuUsPerDelivery: cpu.serverCpuUs / result.deliveries,
+        };
+  return {
+    metrics,
+    details: {
+      deliveries: result.deliveries,
+      broadcasts: result.broadcasts,
+      wallMs: result.wallMs,
+      latencySamples: result.samples,
+      serverCpuUs: cpu.serverCpuUs,
+      connectMs: connected.ms,
+      serverCoreShare: cpu.serverCpuUs / 1000 / result.wallMs,
+      loadCoreShare: result.loadCpuUs / 1000 / result.wallMs,
+    },
+    otherCoreShare: otherShare(cpu, result.loadCpuUs, result.wallMs),
+    window: cpu,
+  };
+}
+
+async function idleKind(
+  scenario: Scenario,
+  server: Server,
+  load: Load,
+  endpoint: Endpoint,
+  left: () => number,
+): Promise<Measure> {
+  const { workload } = scenario;
+  if (workload.kind !== "idle") throw new Error("not idle");
+  const before = await server.request({ type: "rss" }, "rss", left());
+  const connect: LoadCommand = {
+    type: "connect",
+    dialect: dialectFor(scenario.server, workload.kind),
+    endpoint,
+    groups: 1,
+    groupSize: workload.clients,
+    batch: CONNECT_BATCH,
+  };
+  const connected = await load.request(connect, "connected", left());
+  const after = await server.request({ type: "rss" }, "rss", left());
+  return {
+    metrics: { rssKbPerConn: (after.rss - before.rss) / 1024 / workload.clients },
+    details: {
+      rssIdleBytes: before.rss,
+      rssConnectedBytes: after.rss,
+      gcBeforeRss: before.gc && after.gc ? 1 : 0,
+      connectMs: connected.ms,
+    },
+    otherCoreShare: 0,
+  };
+}
+
+async function churnKind(
+  scenario: Scenario,
+  server: Server,
+  load: Load,
+  endpoint: Endpoint,
+  left: () => number,
+): Promise<Measure> {
+  const { workload } = scenario;
+  if (workload.kind !== "churn") throw new Error("not churn");
+  const churn = (cycles: number): LoadCommand => ({
+    type: "churn",
+    dialect: dialectFor(scenario.server, workload.kind),
+    endpoint,
+    cycles,
+    concurrency: CHURN_CONCURRENCY,
+  });
+  await load.request(churn(workload.warmup), "churn.done", left());
+  await drained(server, left);
+  const { value, window } = await measured(server, left, async () => {
+    const started = performance.now();
+    const done = await load.request(churn(workload.cycles), "churn.done", left());
+    await drained(server, left);
+    return { done, wallMs: performance.now() - started };
+  });
+  const { done, wallMs } = value;
+  return {
+    metrics: {
+      cyclesPerSec: workload.cycles / (wallMs / 1000),
+      cpuUsPerCycle: window.serverCpuUs / workload.cycles,
+    },
+    details: {
+      wallMs,
+      loadWallMs: done.wallMs,
+      serverCpuUs: window.serverCpuUs,
+      serverCoreShare: window.serverCpuUs / 1000 / wallMs,
+      loadCoreShare: done.loadCpuUs / 1000 / wallMs,
+    },
+    otherCoreShare: otherShare(window, done.loadCpuUs, wallMs),
+    window,
+  };
 }
 
 /**
@@ -48,80 +289,58 @@ export interface ScenarioResult {
  * or less when the run's budget is nearly spent); its processes are gone
  * either way.
  */
-export async function runScenario(scenario: Scenario, timeoutMs: number): Promise<ScenarioResult> {
+export async function runScenario(
+  scenario: Scenario,
+  timeoutMs: number,
+  options: RunOptions,
+): Promise<RunResult> {
   const deadline = Date.now() + timeoutMs;
   const left = (): number => deadline - Date.now();
-  const tag = `${scenario.server} N=${scenario.clients} run ${scenario.run}`;
+  const { kind } = scenario.workload;
+  const size = sizeLabel(scenario.workload);
+  const tag = `${SERVERS[scenario.server].label} ${kind} ${size} run ${scenario.run}`;
 
-  const server = new Child<ServerCommand, ServerReply>("server", SERVERS[scenario.server], [
-    "--expose-gc",
-  ]);
-  let load: Child<LoadCommand, LoadReply> | undefined;
+  const flags = ["--expose-gc"];
+  if (options.cpuProf) flags.push("--cpu-prof", "--cpu-prof-dir", PROFILE_DIR);
+  const server: Server = new Child("server", SERVERS[scenario.server].script, flags, [kind]);
+  // Both processes start at once: their startups overlap instead of adding up.
+  const load: Load = new Child("load process", "./load-client.ts");
   try {
-    const { url } = await server.next("listening", left());
-    const idle = await server.request({ type: "rss" }, "rss", left());
-
-    load = new Child<LoadCommand, LoadReply>("load process", "./load-client.ts");
-    const connectCommand: LoadCommand = {
-      type: "connect",
-      url,
-      clients: scenario.clients,
-      batch: CONNECT_BATCH,
-    };
-    const connected = await load.request(connectCommand, "connected", left());
-    const busy = await server.request({ type: "rss" }, "rss", left());
-
-    const warm: LoadCommand = {
-      type: "broadcast",
-      messages: scenario.warmup,
-      window: WINDOW,
-      measure: false,
-    };
-    await load.request(warm, "broadcast.done", left());
-
-    const busyBefore = machineBusyMs();
-    await server.request({ type: "cpu.start" }, "cpu.started", left());
-    const measured: LoadCommand = {
-      type: "broadcast",
-      messages: scenario.messages,
-      window: WINDOW,
-      measure: true,
-    };
-    const { result } = await load.request(measured, "broadcast.done", left());
-    const cpu = await server.request({ type: "cpu.stop" }, "cpu", left());
-    const busyUs = (machineBusyMs() - busyBefore) * 1000;
-
-    const cpuUs = cpu.userUs + cpu.systemUs;
-    return {
+    const endpoint = await server.next("listening", left());
+    const { url, publishUrl } = endpoint;
+    const at: Endpoint = publishUrl === undefined ? { url } : { url, publishUrl };
+    const run = kind === "idle" ? idleKind : kind === "churn" ? churnKind : broadcastKind;
+    const measure = await run(scenario, server, load, at, left);
+    const result: RunResult = {
+      kind,
       server: scenario.server,
-      clients: scenario.clients,
+      size,
       run: scenario.run,
-      messages: scenario.messages,
-      deliveries: result.deliveries,
-      wallMs: result.wallMs,
-      deliveriesPerSec: result.deliveries / (result.wallMs / 1000),
-      p50Ms: result.p50Ms,
-      p99Ms: result.p99Ms,
-      maxMs: result.maxMs,
-      latencySamples: result.samples,
-      cpuUserUs: cpu.userUs,
-      cpuSystemUs: cpu.systemUs,
-      cpuUsPerDelivery: cpuUs / result.deliveries,
-      rssIdleBytes: idle.rss,
-      rssConnectedBytes: busy.rss,
-      rssKbPerConnection: (busy.rss - idle.rss) / 1024 / scenario.clients,
-      gcBeforeRss: idle.gc && busy.gc,
-      connectMs: connected.ms,
-      serverCoreShare: cpuUs / 1000 / result.wallMs,
-      loadCoreShare: result.loadCpuUs / 1000 / result.wallMs,
-      otherCoreShare: Math.max(0, busyUs - cpuUs - result.loadCpuUs) / 1000 / result.wallMs,
+      metrics: measure.metrics,
+      details: measure.details,
+      otherCoreShare: measure.otherCoreShare,
     };
+    if (options.cpuProf && measure.window && server.pid !== undefined) {
+      // A normal exit writes the profile; a kill would lose it.
+      server.send({ type: "exit" });
+      if (await server.exited(Math.min(15_000, Math.max(0, left())))) {
+        const file = await keepProfile(server.pid, profileName(scenario));
+        if (file)
+          result.profile = { file, fromUs: measure.window.fromUs, toUs: measure.window.toUs };
+      }
+    }
+    return result;
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     const timedOut =
       left() <= 0 ? ` [hard timeout of ${Math.round(timeoutMs / 1000)} s reached]` : "";
     throw new Error(`${tag}: ${reason}${timedOut}`, { cause: error });
   } finally {
-    await Promise.all([load?.kill(), server.kill()]);
+    await Promise.all([load.kill(), server.kill()]);
   }
+}
+
+/** Whether a run's figures were skewed by other processes. */
+export function isNoisy(result: RunResult): boolean {
+  return result.otherCoreShare > NOISY_SHARE;
 }

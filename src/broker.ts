@@ -3,14 +3,21 @@ import { nanoid } from "nanoid";
 import { type Actor, createActor, waitFor } from "xstate";
 import { connectionMachine } from "../actors/connection.js";
 import type { ActorHooks, CloseInfo, ConnectionRecord } from "../actors/hooks.js";
-import { type ChannelSettings, supervisorMachine } from "../actors/supervisor.js";
+import {
+  type ChannelSettings,
+  type SupervisorEvent,
+  supervisorMachine,
+} from "../actors/supervisor.js";
 import { ActorSystemPool } from "../actors/system-pool.js";
 import type { Codec } from "../protocols/codec.js";
 import { withId } from "../protocols/event-source.js";
 import { json } from "../protocols/json.js";
 import { createClientAssetsRoute } from "./client-assets.js";
 import { type ClientData, ClientHandle, type HandleCommands } from "./client-handle.js";
-import { CloseCode } from "./constants.js";
+import type { AdapterStats } from "./cluster/adapter.js";
+import type { ClusterClient } from "./cluster/messages.js";
+import { ClusterNode } from "./cluster/node.js";
+import { CloseCode, Defaults } from "./constants.js";
 import { ListenerDispatcher } from "./dispatcher.js";
 import { BrokerError, ErrorCode, internalFailure } from "./errors.js";
 import { HttpFront } from "./http-front.js";
@@ -48,6 +55,18 @@ export interface BroadcastOptions {
   readonly except?: string | Iterable<string>;
 }
 
+/** Cluster-wide queries: how long to collect the other nodes' answers. */
+export interface FetchOptions {
+  /** In ms; default 1 000. Every node that answers within it is counted in. */
+  readonly timeout?: number;
+}
+
+/** What `broker.stats()` reports. */
+export interface BrokerStats {
+  /** Cross-node traffic: published, received, lost, and whether the adapter is connected. */
+  readonly adapter: AdapterStats;
+}
+
 /** An SSE listener's admission: its channel's room, and where to resume from. */
 interface StreamAdmission {
   readonly rooms: readonly string[];
@@ -81,6 +100,7 @@ export class Broker<TData extends object = ClientData> {
   readonly #tcp: TcpEndpoint | undefined;
   readonly #inspector: Inspector | undefined;
   readonly #systems: ActorSystemPool;
+  readonly #cluster: ClusterNode;
   #timerSequence = 0;
   #closing: Promise<void> | undefined;
   #listening: Promise<BrokerAddress> | undefined;
@@ -121,8 +141,18 @@ export class Broker<TData extends object = ClientData> {
       : undefined;
     const inspect = combineObservers(this.#options.inspect, this.#inspector?.observer);
     this.#systems = new ActorSystemPool(inspect);
+    this.#cluster = new ClusterNode({
+      adapter: this.#options.adapter,
+      listeners: this.#listeners,
+      apply: (event) => {
+        // Messages still arriving while the adapter closes find the supervisor stopped.
+        if (this.#supervisor.getSnapshot().status === "active") this.#supervisor.send(event);
+      },
+      registry: () => this.#supervisor.getSnapshot().context.registry,
+      report: (error) => this.#dispatcher.report(undefined, error),
+    });
     this.#supervisor = createActor(supervisorMachine, {
-      input: { hooks, channels: this.#channelSettings() },
+      input: { hooks, channels: this.#channelSettings(), cluster: this.#cluster },
       ...(inspect ? { inspect } : {}),
     });
     this.#supervisor.start();
@@ -167,6 +197,7 @@ export class Broker<TData extends object = ClientData> {
         histories,
         (transport, channel, lastEventId) =>
           this.#accept(transport, sse.codec, { rooms: [channel], resumeFrom: lastEventId }),
+        this.#cluster.clustered,
       );
       const route = createSseRoute(
         {
@@ -253,18 +284,18 @@ export class Broker<TData extends object = ClientData> {
     return this.#pull.events();
   }
 
-  /** Sends a payload to one client, encoded by its codec. False if no such client. */
+  /**
+   * Sends a payload to one client, encoded by its codec. False if no such client; with a
+   * clustered adapter, an id not on this node is published for the other nodes, and the result
+   * says whether that publication got out (not whether some node holds the id).
+   */
   whisper(id: string, payload: unknown): boolean {
-    if (!this.#handles.has(id)) return false;
-    this.#supervisor.send({ type: "client.send", id, payload });
-    return true;
+    return this.#toClient(id, { type: "client.send", id, payload });
   }
 
-  /** Sends a named event to one client (`#event|a|b`, `{"type":event,"data":…}`). */
+  /** Sends a named event to one client (`#event|a|b`, `{"type":event,"data":…}`); as `whisper`. */
   emit(id: string, event: string, data?: unknown): boolean {
-    if (!this.#handles.has(id)) return false;
-    this.#supervisor.send({ type: "client.emit", id, event, data });
-    return true;
+    return this.#toClient(id, { type: "client.emit", id, event, data });
   }
 
   /** Sends a payload to every client, or one room, minus `except`; encoded once per codec. */
@@ -275,18 +306,41 @@ export class Broker<TData extends object = ClientData> {
     this.#supervisor.send({ type: "broadcast", payload, room, except: excluded });
   }
 
-  /** Puts a client in a room (created on first join). False if no such client. */
+  /** Puts a client in a room (created on first join). False if no such client; as `whisper`. */
   join(id: string, room: string): boolean {
-    if (!this.#handles.has(id)) return false;
-    this.#supervisor.send({ type: "room.join", id, room });
-    return true;
+    return this.#toClient(id, { type: "room.join", id, room });
   }
 
-  /** Takes a client out of a room (removed when empty). False if no such client. */
+  /** Takes a client out of a room (removed when empty). False if no such client; as `whisper`. */
   leave(id: string, room: string): boolean {
-    if (!this.#handles.has(id)) return false;
-    this.#supervisor.send({ type: "room.leave", id, room });
-    return true;
+    return this.#toClient(id, { type: "room.leave", id, room });
+  }
+
+  /** This broker's id in its cluster: `presence` events and `fetchClients()` name nodes by it. */
+  get nodeId(): string {
+    return this.#cluster.id;
+  }
+
+  /**
+   * Every client of every node: this node's at once, the others' as they answer within
+   * `timeout` ms (default 1 000). Without a clustered adapter, this node's only, at once.
+   *
+   * @example
+   * const clients = await broker.fetchClients({ timeout: 500 });
+   * console.log(clients.map(({ id, node, rooms }) => `${id}@${node} in ${rooms.join(",")}`));
+   */
+  fetchClients(options: FetchOptions = {}): Promise<ClusterClient[]> {
+    return this.#cluster.fetch(undefined, options.timeout ?? Defaults.fetchTimeout);
+  }
+
+  /** The members of a room on every node, collected like `fetchClients()`. */
+  fetchRoom(room: string, options: FetchOptions = {}): Promise<ClusterClient[]> {
+    return this.#cluster.fetch(room, options.timeout ?? Defaults.fetchTimeout);
+  }
+
+  /** Counters: `{ adapter: { published, received, lost, connected } }`. */
+  stats(): BrokerStats {
+    return { adapter: this.#cluster.stats() };
   }
 
   /** Calls `callback` every `ms` until cleared or the broker closes. A throw is an `error` event. */
@@ -350,6 +404,11 @@ export class Broker<TData extends object = ClientData> {
   }
 
   async #bind(): Promise<BrokerAddress> {
+    // Reach the other nodes before taking clients: a broker that cannot is refused here.
+    await this.#cluster.start();
+    if (this.#closing) {
+      throw new BrokerError(ErrorCode.INVALID_STATE, "Cannot listen: the broker is closed");
+    }
     const { port, address } = await this.#http.listen(this.#options.port, this.#options.host);
     const tcp = await this.#tcp?.listen();
     const host = address.includes(":") ? `[${address}]` : address;
@@ -380,7 +439,8 @@ export class Broker<TData extends object = ClientData> {
     this.#http.release(this.#options.closeTimeout);
     this.#pull.close();
     this.#inspector?.close();
-    await Promise.all([httpClosed, tcpClosed]);
+    // After the last client left (their presence published): nothing is published after this.
+    await Promise.all([httpClosed, tcpClosed, this.#cluster.close()]);
   }
 
   /**
@@ -432,6 +492,18 @@ export class Broker<TData extends object = ClientData> {
     const timerId = `${kind}-${this.#timerSequence}`;
     this.#supervisor.send({ type: "timer.set", timerId, kind, ms, callback });
     return timerId;
+  }
+
+  /**
+   * Sends a command about one client to the supervisor: it applies it to a local client, or
+   * publishes it when the id may live on another node. True when the client is here, or when
+   * the command can go out to the other nodes.
+   */
+  #toClient(id: string, event: SupervisorEvent): boolean {
+    const local = this.#handles.has(id);
+    if (!local && !this.#cluster.clustered) return false;
+    this.#supervisor.send(event);
+    return local || this.#cluster.reachable;
   }
 
   #disconnect(id: string, code: number, reason: string): boolean {

@@ -46,6 +46,12 @@ export const Defaults = {
   historyMaxAgeMs: 5 * 60_000,
   /** Events a pull queue keeps before dropping the oldest. */
   pullQueue: 10_000,
+  /** Where `redisAdapter()` connects when given neither a URL nor a client. */
+  redisUrl: "redis://127.0.0.1:6379",
+  /** Brokers sharing a prefix form one cluster: channel `<prefix>:cluster`. */
+  redisPrefix: "switchboard",
+  /** How long `fetchClients()`/`fetchRoom()` collect other nodes' replies. */
+  fetchTimeout: 1_000,
 } as const;
 
 /**
@@ -61,6 +67,7 @@ export const RESERVED_EVENT_NAMES: ReadonlySet<string> = new Set([
   "disconnect",
   "error",
   "ack",
+  "presence",
   "__proto__",
   "constructor",
   "prototype",

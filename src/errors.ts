@@ -29,6 +29,14 @@ export const ErrorCode = {
   INTERNAL: "SB_ERR_INTERNAL",
   /** `listen()` called twice, or after `close()`. */
   INVALID_STATE: "SB_ERR_INVALID_STATE",
+  /**
+   * The cluster adapter's backend (Redis) cannot be reached: at start (`listen()` rejects unless
+   * the adapter is optional) or later (an `error` event; messages for other nodes are counted as
+   * lost until it reconnects).
+   */
+  ADAPTER_UNAVAILABLE: "SB_ERR_ADAPTER_UNAVAILABLE",
+  /** A message from another node this version cannot read (malformed, another version); ignored. */
+  ADAPTER_MESSAGE: "SB_ERR_ADAPTER_MESSAGE",
 } as const;
 
 export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -27,10 +27,25 @@ export {
   type BroadcastOptions,
   Broker,
   type BrokerAddress,
+  type BrokerStats,
   createBroker,
+  type FetchOptions,
   type TimerId,
 } from "./broker.js";
 export { type ClientData, ClientHandle } from "./client-handle.js";
+export type { Adapter, AdapterNode, AdapterStats } from "./cluster/adapter.js";
+export { memoryAdapter } from "./cluster/memory.js";
+export {
+  CLUSTER_PROTOCOL_VERSION,
+  type ClusterClient,
+  type ClusterCommand,
+  type ClusterMessage,
+  decodeClusterMessage,
+  encodeClusterMessage,
+  type PresenceAction,
+} from "./cluster/messages.js";
+export type { PresenceEvent } from "./cluster/presence.js";
+export { type RedisAdapterOptions, redisAdapter } from "./cluster/redis.js";
 export { CloseCode, Defaults, RESERVED_EVENT_NAMES } from "./constants.js";
 export { BrokerError, ErrorCode, type ErrorCodeValue } from "./errors.js";
 export type { BrokerSnapshot, ConnectionView } from "./inspect.js";

@@ -1,4 +1,5 @@
 import type { ClientData, ClientHandle } from "./client-handle.js";
+import type { PresenceEvent } from "./cluster/presence.js";
 import type { BrokerError } from "./errors.js";
 
 /**
@@ -13,6 +14,8 @@ export const ServerEvent = {
   MESSAGE: "message",
   DISCONNECT: "disconnect",
   ERROR: "error",
+  /** A client joined or left a room, on this node or (with a clustered adapter) any other. */
+  PRESENCE: "presence",
 } as const;
 
 export type ServerEventName = (typeof ServerEvent)[keyof typeof ServerEvent];
@@ -40,6 +43,8 @@ export interface LifecycleListeners<TData extends object = ClientData> {
   disconnect: (client: ClientHandle<TData>, info: DisconnectInfo) => unknown;
   /** `client` is undefined for failures outside any client (a timer callback, an encoding). */
   error: (client: ClientHandle<TData> | undefined, error: BrokerError) => unknown;
+  /** Every join and leave, on every node: `{ room, id, action: "join" | "leave", node }`. */
+  presence: (event: PresenceEvent) => unknown;
 }
 
 /** The listener type for an event name: lifecycle names get theirs, any other a custom one. */

@@ -4,6 +4,8 @@ import type { Codec } from "../protocols/codec.js";
 import { type EventSourceCodec, eventSource } from "../protocols/event-source.js";
 import { json } from "../protocols/json.js";
 import { separator } from "../protocols/separator.js";
+import type { Adapter } from "./cluster/adapter.js";
+import { memoryAdapter } from "./cluster/memory.js";
 import { Defaults } from "./constants.js";
 import type { EventIdFunction, HistoryLimits } from "./sse/history.js";
 
@@ -92,6 +94,12 @@ export interface BrokerOptions {
    * Off unless given. Clients answer `{"type":"ping"}` lines with `{"type":"pong"}`.
    */
   readonly tcp?: { readonly port: number; readonly host?: string };
+  /**
+   * How brokers reach each other: `redisAdapter({ url })` makes broadcasts, whispers, room
+   * changes, SSE posts and presence reach every broker sharing that Redis. Default
+   * `memoryAdapter()`: this process alone. One adapter per broker.
+   */
+  readonly adapter?: Adapter;
 }
 
 /** SSE options with every default filled in. */
@@ -124,6 +132,7 @@ export interface ResolvedOptions {
   readonly sse: ResolvedSse | undefined;
   readonly pullQueue: number;
   readonly tcp: { readonly port: number; readonly host: string } | undefined;
+  readonly adapter: Adapter;
 }
 
 function resolveInspector(option: BrokerOptions["inspector"]): ResolvedOptions["inspector"] {
@@ -173,5 +182,6 @@ export function resolveOptions(options: BrokerOptions): ResolvedOptions {
     tcp: options.tcp
       ? { port: options.tcp.port, host: options.tcp.host ?? options.host ?? Defaults.host }
       : undefined,
+    adapter: options.adapter ?? memoryAdapter(),
   };
 }

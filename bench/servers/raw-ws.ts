@@ -1,20 +1,13 @@
 /**
  * Baseline: a bare `ws` server broadcasting with the naive loop every
- * tutorial shows. It is what switchboard's overhead is measured against.
+ * tutorial shows, `for (const c of wss.clients) c.send(data)`: each send
+ * frames the message again. It is the row every ratio is taken against.
  */
-import { once } from "node:events";
-import type { AddressInfo } from "node:net";
-import { WebSocketServer } from "ws";
 import { serve } from "./harness.js";
+import { startWsServer } from "./ws-base.js";
 
-serve(async () => {
-  const wss = new WebSocketServer({ port: 0, host: "127.0.0.1", perMessageDeflate: false });
-  wss.on("connection", (socket) => {
-    socket.on("message", (data) => {
-      for (const client of wss.clients) client.send(data, { binary: false });
-    });
-  });
-  await once(wss, "listening");
-  const { port } = wss.address() as AddressInfo; // a TCP listener, never a pipe path
-  return `ws://127.0.0.1:${port}/`;
-});
+serve((mode) =>
+  startWsServer("raw ws", mode, (targets, data) => {
+    for (const client of targets) client.send(data, { binary: false });
+  }),
+);

@@ -1,6 +1,12 @@
 /**
- * The switchboard broker doing the same broadcast as `raw-ws.ts`: every
- * plain frame a client sends goes to every client, through the public API.
+ * The switchboard broker doing what the other servers do, through its public API:
+ *
+ * - fanout / idle / churn: every plain frame goes to every client (`broadcast`).
+ * - rooms: `#join|<room>` joins a room (answered `#joined`, which the
+ *   supervisor sends after the join); every plain frame goes to the sender's room.
+ * - echo: every plain frame goes back to its sender (`client.send`).
+ * - sse: EventSource streams on `/events/bench`, published to by
+ *   `POST /events/bench/m` (with the default ids and replay history).
  *
  * It imports the compiled package (`npm run bench` builds it first), as an
  * application would: running the TypeScript sources through tsx would add
@@ -13,16 +19,43 @@ import { serve } from "./harness.js";
 const compiledEntry = new URL("../../dist/src/index.js", import.meta.url).href;
 const { createBroker, separator } = (await import(compiledEntry)) as typeof import("switchboard");
 
-serve(async () => {
+const CHANNEL = "bench";
+
+serve(async (mode) => {
   const broker = createBroker({
     port: 0,
     host: "127.0.0.1",
     path: "/ws",
     protocol: separator("|"),
   });
-  broker.on("message", (_client, data) => {
-    broker.broadcast(data);
-  });
-  const { url } = await broker.listen();
-  return url;
+  switch (mode) {
+    case "echo":
+      broker.on("message", (client, data) => {
+        client.send(data);
+      });
+      break;
+    case "rooms":
+      broker.on("#join", (client, data) => {
+        const room = Array.isArray(data) ? String(data[0]) : String(data);
+        client.data.room = room;
+        client.join(room);
+        client.send("#joined");
+      });
+      broker.on("message", (client, data) => {
+        const { room } = client.data;
+        if (typeof room === "string") broker.broadcast(data, { room });
+      });
+      break;
+    case "sse":
+      break; // the SSE endpoint is on by default; nothing to add
+    default:
+      broker.on("message", (_client, data) => {
+        broker.broadcast(data);
+      });
+  }
+  const { url, port } = await broker.listen();
+  const connections = () => broker.clients.size;
+  if (mode !== "sse") return { url, connections };
+  const stream = `http://127.0.0.1:${port}/events/${CHANNEL}`;
+  return { url: stream, publishUrl: `${stream}/m`, connections };
 });

@@ -15,11 +15,14 @@ export type AdmitStream = (
 /**
  * The broker side of the SSE endpoint: streams become connection actors in their channel's
  * room; POSTs become named-event broadcasts to that room, whatever the members' transports.
+ * With a clustered adapter (`clustered`), a channel unknown here may have members on other
+ * nodes: posts to it are accepted (delivered to 0 here) and published, never refused with 404.
  */
 export function createSseBackend(
   supervisor: Actor<typeof supervisorMachine>,
   histories: ChannelHistories | undefined,
   admit: AdmitStream,
+  clustered = false,
 ): SseBackend {
   /** A channel exists while it has members or history still within its bounds. */
   const isKnown = (channel: string): boolean => {
@@ -31,8 +34,9 @@ export function createSseBackend(
   return {
     subscribe: admit,
     publish(channel, action, data) {
-      if (!isKnown(channel)) return Promise.resolve(undefined);
-      histories?.getOrCreate(channel);
+      // No history for a channel known only elsewhere: posts must not create one per name.
+      if (isKnown(channel)) histories?.getOrCreate(channel);
+      else if (!clustered) return Promise.resolve(undefined);
       return new Promise<DeliveryReport>((resolve) =>
         supervisor.send({
           type: "broadcast",
@@ -44,7 +48,7 @@ export function createSseBackend(
       );
     },
     closeChannel(channel) {
-      if (!isKnown(channel)) return Promise.resolve(undefined);
+      if (!isKnown(channel) && !clustered) return Promise.resolve(undefined);
       return new Promise<number>((resolve) =>
         supervisor.send({ type: "channel.close", room: channel, report: resolve }),
       );
