@@ -12,9 +12,8 @@ describe("npm start", () => {
   it("runs the rooms chat with the inspector on and prints both URLs", async () => {
     running = await startExample("rooms-chat", "npm-start");
     const base = running.url.replace(/^ws:/, "http:").replace(/\/ws$/, "");
-    const printed = running.stdout();
-    expect(printed).toContain(`chat on ${base}/`);
-    expect(printed).toContain(`inspector on ${base}/_inspect`);
+    expect(await running.line(/^chat on /)).toBe(`chat on ${base}/`);
+    expect(await running.line(/^inspector on /)).toBe(`inspector on ${base}/_inspect`);
     const page = await fetch(`${base}/`);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain("<label");

@@ -29,6 +29,8 @@ export interface RunningExample {
   readonly port: number;
   /** Everything the example wrote to stdout so far. */
   stdout(): string;
+  /** Resolves with the first stdout line (already printed or to come) matching `pattern`. */
+  line(pattern: RegExp, timeoutMs?: number): Promise<string>;
   /** Sends `signal` (to the whole group for `npm-start`) and resolves when the process exits. */
   stop(signal?: NodeJS.Signals): Promise<Exit>;
 }
@@ -63,6 +65,7 @@ export function startExample(
 
   let stdout = "";
   let stderr = "";
+  const lineWatchers = new Set<(line: string) => boolean>();
   child.stdout?.setEncoding("utf8");
   child.stderr?.setEncoding("utf8");
   child.stderr?.on("data", (chunk: string) => {
@@ -73,6 +76,25 @@ export function startExample(
     url: "",
     port: 0,
     stdout: () => stdout,
+    line: (pattern, timeoutMs = STARTUP_LIMIT_MS) =>
+      new Promise<string>((resolve, reject) => {
+        const seen = stdout.split("\n").find((line) => pattern.test(line));
+        if (seen !== undefined) {
+          resolve(seen);
+          return;
+        }
+        const timer = setTimeout(() => {
+          lineWatchers.delete(watch);
+          reject(new Error(`examples/${name} printed no line matching ${pattern}\n${stdout}`));
+        }, timeoutMs);
+        const watch = (line: string) => {
+          if (!pattern.test(line)) return false;
+          clearTimeout(timer);
+          resolve(line);
+          return true;
+        };
+        lineWatchers.add(watch);
+      }),
     async stop(signal = "SIGTERM") {
       running.delete(example);
       if (child.exitCode === null && child.signalCode === null)
@@ -106,6 +128,7 @@ export function startExample(
       const lines = (partial + chunk).split("\n");
       partial = lines.pop() ?? "";
       for (const line of lines) {
+        for (const watch of lineWatchers) if (watch(line)) lineWatchers.delete(watch);
         const match = LISTENING.exec(line);
         if (!match || settled) continue;
         settled = true;
