@@ -148,7 +148,7 @@ export const QUICK: Mode = {
       timeoutMs: 30_000,
     },
     {
-      workload: { kind: "rooms", rooms: 20, perRoom: 50, messages: 100, warmup: 20 },
+      workload: { kind: "rooms", rooms: 20, perRoom: 50, messages: 300, warmup: 20 },
       repeats: 1,
       timeoutMs: 20_000,
     },
@@ -172,9 +172,9 @@ export const FULL: Mode = {
       repeats: 3,
       timeoutMs: 60_000,
     },
-    // 5,000 × 1,000 = 5M deliveries: more than the 1,000-client run's 2M, within the budget.
+    // 5,000 × 500 = 2.5M deliveries: more than the 1,000-client run's 2M, within the budget.
     {
-      workload: { kind: "fanout", clients: 5_000, messages: 1_000, warmup: 100 },
+      workload: { kind: "fanout", clients: 5_000, messages: 500, warmup: 50 },
       repeats: 3,
       timeoutMs: 120_000,
     },
