@@ -1,0 +1,57 @@
+/**
+ * Peer: Socket.IO 4 on its WebSocket transport only (`transports: ["websocket"]`,
+ * no long-polling, no compression), the way a realtime app would deploy it.
+ *
+ * - fanout / idle / churn: every `m` event from a client is `io.emit`-ed to all.
+ * - rooms: `join` (acknowledged) puts the socket in a room with `socket.join`;
+ *   every `m` goes to that room with `io.to(room).emit`, sender included.
+ * - echo: every `m` goes back with `socket.emit`.
+ *
+ * Its in-memory adapter encodes a broadcast once and writes one pre-built
+ * WebSocket frame to every socket: what `raw-ws-prebuilt.ts` does by hand.
+ */
+import { once } from "node:events";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { Server } from "socket.io";
+import { serve, unsupported } from "./harness.js";
+
+serve(async (mode) => {
+  if (mode === "sse") unsupported("Socket.IO", mode);
+  const http = createServer();
+  const io = new Server(http, {
+    transports: ["websocket"],
+    perMessageDeflate: false,
+    serveClient: false,
+  });
+  io.on("connection", (socket) => {
+    switch (mode) {
+      case "echo":
+        socket.on("m", (data: unknown) => {
+          socket.emit("m", data);
+        });
+        break;
+      case "rooms": {
+        let room: string | undefined;
+        socket.on("join", (name: unknown, ack: unknown) => {
+          if (typeof name !== "string") return;
+          room = name;
+          void socket.join(name); // the in-memory adapter joins synchronously
+          if (typeof ack === "function") ack();
+        });
+        socket.on("m", (data: unknown) => {
+          if (room !== undefined) io.to(room).emit("m", data);
+        });
+        break;
+      }
+      default:
+        socket.on("m", (data: unknown) => {
+          io.emit("m", data);
+        });
+    }
+  });
+  http.listen(0, "127.0.0.1");
+  await once(http, "listening");
+  const { port } = http.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, connections: () => io.engine.clientsCount };
+});
