@@ -1,7 +1,16 @@
-import { type ActorRef, assertEvent, assign, type Snapshot, sendTo, setup } from "xstate";
+import {
+  type ActorRef,
+  assertEvent,
+  assign,
+  enqueueActions,
+  type Snapshot,
+  sendTo,
+  setup,
+} from "xstate";
 import type { Codec } from "../protocols/codec.js";
 import { CloseCode, RESERVED_EVENT_NAMES } from "../src/constants.js";
-import { BrokerError, ErrorCode } from "../src/errors.js";
+import { BrokerError, ErrorCode, wireCode } from "../src/errors.js";
+import { type BucketState, fullBucket, type RateLimit, spend } from "../src/rate-limit.js";
 import {
   INVALID_UTF8_ERROR_CODES,
   TOO_LARGE_ERROR_CODES,
@@ -32,9 +41,13 @@ export interface ConnectionInput {
   /** How long a closing handshake may take before the socket is destroyed. */
   readonly closeTimeout: number;
   readonly hooks: ActorHooks;
+  /** The inbound token bucket's settings; absent means unmetered. */
+  readonly rateLimit?: RateLimit | undefined;
 }
 
 export interface ConnectionContext extends ConnectionInput {
+  /** The token bucket, created on the first metered frame. */
+  readonly bucket: BucketState | undefined;
   /** Set once the connection knows how it ends; reported to the `disconnect` listeners. */
   readonly closeCode: number | undefined;
   readonly closeReason: string;
@@ -58,6 +71,7 @@ export type ConnectionNotice =
     };
 
 const HEARTBEAT_TIMEOUT_REASON = "heartbeat timeout";
+const RATE_LIMIT_REASON = "rate limit exceeded";
 
 /** Maps the transport's failure to the broker's error code (ws reports its own `code`). */
 function transportFailure(error: Error): BrokerError {
@@ -73,6 +87,34 @@ function transportFailure(error: Error): BrokerError {
     cause: error,
     ...(closeCode ? { closeCode } : {}),
   });
+}
+
+/** Decodes one inbound frame and hands it on, or answers the client with an error frame. */
+function decodeInbound(context: ConnectionContext, frame: string): void {
+  const result = context.codec.decode(frame);
+  if (!result.ok) {
+    context.transport.send(context.codec.encodeError(result.error.code, result.error.message));
+    return;
+  }
+  if (RESERVED_EVENT_NAMES.has(result.message.event)) {
+    const message = `Invalid frame: event name "${result.message.event}" is reserved`;
+    context.transport.send(context.codec.encodeError("bad_frame", message));
+    return;
+  }
+  context.hooks.received(context.id, result.message);
+}
+
+function refuseFrame(context: ConnectionContext): void {
+  const message = "Frame dropped: over the connection's rate limit";
+  context.transport.send(context.codec.encodeError(wireCode(ErrorCode.RATE_LIMITED), message));
+}
+
+/** One error event per closed client, not per dropped frame: a flood must not flood the logs. */
+function reportRateLimitClose(context: ConnectionContext): void {
+  const error = new BrokerError(ErrorCode.RATE_LIMITED, `Closed: ${RATE_LIMIT_REASON} repeatedly`, {
+    closeCode: CloseCode.POLICY_VIOLATION,
+  });
+  context.hooks.failed(context.id, error);
 }
 
 /**
@@ -94,23 +136,39 @@ export const connectionMachine = setup({
   },
   guards: {
     heartbeatEnabled: ({ context }) => context.heartbeat.interval > 0,
+    unmetered: ({ context }) => context.rateLimit === undefined,
   },
   actions: {
     announceConnect: ({ context }) => context.hooks.connected(context.id),
     decodeFrame: ({ context, event }) => {
       assertEvent(event, "socket.message");
-      const result = context.codec.decode(event.frame);
-      if (!result.ok) {
-        context.transport.send(context.codec.encodeError(result.error.code, result.error.message));
-        return;
-      }
-      if (RESERVED_EVENT_NAMES.has(result.message.event)) {
-        const message = `Invalid frame: event name "${result.message.event}" is reserved`;
-        context.transport.send(context.codec.encodeError("bad_frame", message));
-        return;
-      }
-      context.hooks.received(context.id, result.message);
+      decodeInbound(context, event.frame);
     },
+    // Date.now() is read here, not in the pure bucket (src/rate-limit.ts), so tests fake time there.
+    meterFrame: assign(({ context }) => {
+      const limit = context.rateLimit;
+      if (!limit) return {};
+      const now = Date.now();
+      return { bucket: spend(limit, context.bucket ?? fullBucket(limit, now), now).state };
+    }),
+    // A frame is let through exactly when the bucket has no breach on record after spending.
+    admitMeteredFrame: enqueueActions(({ context, event, enqueue }) => {
+      assertEvent(event, "socket.message");
+      const breaches = context.bucket?.breaches ?? 0;
+      if (breaches === 0) {
+        enqueue(() => decodeInbound(context, event.frame));
+        return;
+      }
+      enqueue(() => refuseFrame(context));
+      if (breaches >= (context.rateLimit?.maxBreaches ?? Number.POSITIVE_INFINITY)) {
+        enqueue(() => reportRateLimitClose(context));
+        enqueue.raise({
+          type: "connection.close",
+          code: CloseCode.POLICY_VIOLATION,
+          reason: RATE_LIMIT_REASON,
+        });
+      }
+    }),
     rejectBinary: ({ context }) => {
       const message = `Invalid frame: binary frames are not accepted by the ${context.codec.name} codec`;
       context.transport.send(context.codec.encodeError("bad_frame", message));
@@ -165,7 +223,7 @@ export const connectionMachine = setup({
 }).createMachine({
   id: "connection",
   description: "One client connection: lifecycle, heartbeat and decoding with its codec.",
-  context: ({ input }) => ({ ...input, closeCode: undefined, closeReason: "" }),
+  context: ({ input }) => ({ ...input, bucket: undefined, closeCode: undefined, closeReason: "" }),
   initial: "connecting",
   on: {
     "socket.error": { actions: ["recordTransportFailure", "reportTransportError"] },
@@ -206,7 +264,10 @@ export const connectionMachine = setup({
         },
       },
       on: {
-        "socket.message": { actions: "decodeFrame" },
+        "socket.message": [
+          { guard: "unmetered", actions: "decodeFrame" },
+          { actions: ["meterFrame", "admitMeteredFrame"] },
+        ],
         "socket.binary": { actions: "rejectBinary" },
         "connection.close": { target: "closing", actions: "recordRequestedClose" },
         "socket.closed": { target: "closed", actions: "recordPeerClose" },

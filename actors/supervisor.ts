@@ -7,7 +7,7 @@ import {
   relay,
 } from "../src/cluster/link.js";
 import { CloseCode } from "../src/constants.js";
-import { handlerFailure, internalFailure } from "../src/errors.js";
+import { handlerFailure, internalFailure, roomLimitError } from "../src/errors.js";
 import { OutboundFrame } from "../src/outbound-frame.js";
 import type { ChannelHistories } from "../src/sse/history.js";
 import type { Transport } from "../src/transport.js";
@@ -40,6 +40,8 @@ export interface SupervisorInput {
   readonly channels?: ChannelSettings | undefined;
   /** The other nodes (see `ClusterLink`); absent in tests of one supervisor alone. */
   readonly cluster?: ClusterLink | undefined;
+  /** Rooms one connection may be in; joins over it are refused and reported. Default: none. */
+  readonly maxRoomsPerClient?: number | undefined;
 }
 
 /** What `inspect()` shows of a timer; the callback itself stays out of the snapshot. */
@@ -311,6 +313,8 @@ export const supervisorMachine = setup({
       const record = context.registry.get(id);
       if (!record) return relay(context.cluster, event, { kind: "join", id, room });
       if (record.rooms.has(room)) return;
+      const max = context.maxRoomsPerClient ?? Number.POSITIVE_INFINITY;
+      if (record.rooms.size >= max) return context.hooks.failed(id, roomLimitError(id, room, max));
       context.registry.join(id, room);
       context.cluster?.presence(id, [room], "join");
     },

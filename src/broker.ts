@@ -12,6 +12,7 @@ import { ActorSystemPool } from "../actors/system-pool.js";
 import type { Codec } from "../protocols/codec.js";
 import { withId } from "../protocols/event-source.js";
 import { json } from "../protocols/json.js";
+import { AdmissionGate } from "./admission.js";
 import { createClientAssetsRoute } from "./client-assets.js";
 import { type ClientData, ClientHandle, type HandleCommands } from "./client-handle.js";
 import type { AdapterStats } from "./cluster/adapter.js";
@@ -19,7 +20,7 @@ import type { ClusterClient } from "./cluster/messages.js";
 import { ClusterNode } from "./cluster/node.js";
 import { CloseCode, Defaults } from "./constants.js";
 import { ListenerDispatcher } from "./dispatcher.js";
-import { BrokerError, ErrorCode, internalFailure } from "./errors.js";
+import { BrokerError, ErrorCode, internalFailure, roomLimitError } from "./errors.js";
 import { HttpFront } from "./http-front.js";
 import { type BrokerSnapshot, snapshotOf } from "./inspect.js";
 import { createInspector, type Inspector } from "./inspector/index.js";
@@ -101,6 +102,8 @@ export class Broker<TData extends object = ClientData> {
   readonly #inspector: Inspector | undefined;
   readonly #systems: ActorSystemPool;
   readonly #cluster: ClusterNode;
+  /** What `authenticate` answered for connections accepted but not yet admitted, by id. */
+  readonly #pendingData = new Map<string, object>();
   #timerSequence = 0;
   #closing: Promise<void> | undefined;
   #listening: Promise<BrokerAddress> | undefined;
@@ -152,7 +155,12 @@ export class Broker<TData extends object = ClientData> {
       report: (error) => this.#dispatcher.report(undefined, error),
     });
     this.#supervisor = createActor(supervisorMachine, {
-      input: { hooks, channels: this.#channelSettings(), cluster: this.#cluster },
+      input: {
+        hooks,
+        channels: this.#channelSettings(),
+        cluster: this.#cluster,
+        maxRoomsPerClient: this.#options.maxRoomsPerClient,
+      },
       ...(inspect ? { inspect } : {}),
     });
     this.#supervisor.start();
@@ -165,12 +173,21 @@ export class Broker<TData extends object = ClientData> {
     };
 
     this.#http = new HttpFront(this.#options.server);
+    const gate = new AdmissionGate({
+      allowedOrigins: this.#options.allowedOrigins,
+      maxConnections: this.#options.maxConnections,
+      authenticate: this.#options.authenticate,
+      authorize: this.#options.authorize,
+      connections: () => this.#handles.size,
+      report: (error) => this.#dispatcher.report(undefined, error),
+    });
     const endpoint = createWebSocketEndpoint({
       path: this.#options.path,
       maxPayload: this.#options.maxPayload,
       defaultCodec: this.#options.protocol,
       codecs: this.#options.codecs,
-      accept: (transport, codec) => this.#accept(transport, codec),
+      gate,
+      accept: (transport, codec, data) => this.#accept(transport, codec, undefined, data),
     });
     if (this.#inspector) this.#http.addRequestRoute(this.#inspector.route);
     this.#http.addRequestRoute(createClientAssetsRoute());
@@ -184,7 +201,11 @@ export class Broker<TData extends object = ClientData> {
         maxPayload: this.#options.maxPayload,
         closeTimeout: this.#options.closeTimeout,
         closeGrace: this.#options.closeTimeout,
-        accept: (transport) => this.#accept(transport, tcpCodec),
+        accept: (transport) => {
+          // TCP has no HTTP answer to refuse with: the close line says why, then FIN.
+          if (gate.full()) transport.close(CloseCode.TRY_AGAIN_LATER, "too many connections");
+          else this.#accept(transport, tcpCodec);
+        },
         onError: (error) =>
           this.#dispatcher.report(undefined, internalFailure("TCP endpoint failed", error)),
       });
@@ -195,8 +216,8 @@ export class Broker<TData extends object = ClientData> {
       const backend = createSseBackend(
         this.#supervisor,
         histories,
-        (transport, channel, lastEventId) =>
-          this.#accept(transport, sse.codec, { rooms: [channel], resumeFrom: lastEventId }),
+        (transport, channel, lastEventId, data) =>
+          this.#accept(transport, sse.codec, { rooms: [channel], resumeFrom: lastEventId }, data),
         this.#cluster.clustered,
       );
       const route = createSseRoute(
@@ -205,6 +226,7 @@ export class Broker<TData extends object = ClientData> {
           retry: sse.retry,
           actions: sse.actions,
           maxPayload: this.#options.maxPayload,
+          gate,
         },
         backend,
       );
@@ -306,8 +328,19 @@ export class Broker<TData extends object = ClientData> {
     this.#supervisor.send({ type: "broadcast", payload, room, except: excluded });
   }
 
-  /** Puts a client in a room (created on first join). False if no such client; as `whisper`. */
+  /**
+   * Puts a client in a room (created on first join). False if no such client (as `whisper`), or
+   * if the client is already in `maxRoomsPerClient` rooms (then an `error` event, `SB_ERR_LIMIT`).
+   * Server code is trusted: `authorize` is not asked.
+   */
   join(id: string, room: string): boolean {
+    const client = this.#handles.get(id);
+    // The supervisor enforces the limit too (for joins it has queued); this check gives the
+    // caller its answer whenever the handle's rooms are current.
+    if (client && !client.rooms.has(room) && client.rooms.size >= this.#options.maxRoomsPerClient) {
+      this.#dispatcher.report(client, roomLimitError(id, room, this.#options.maxRoomsPerClient));
+      return false;
+    }
     return this.#toClient(id, { type: "room.join", id, room });
   }
 
@@ -448,13 +481,14 @@ export class Broker<TData extends object = ClientData> {
    * which registers and starts it. The actor lives in a pooled xstate system shared with at
    * most 127 others (see `ActorSystemPool` for why neither one system nor one each).
    */
-  #accept(transport: Transport, codec: Codec, stream?: StreamAdmission): void {
+  #accept(transport: Transport, codec: Codec, stream?: StreamAdmission, data?: object): void {
     const supervisor = this.#supervisor;
     if (supervisor.getSnapshot().status !== "active") {
       transport.close(CloseCode.GOING_AWAY, "server shutting down");
       return;
     }
     const id = nanoid();
+    if (data) this.#pendingData.set(id, data);
     const ref = createActor(connectionMachine, {
       id,
       parent: this.#systems.nextParent(),
@@ -470,6 +504,7 @@ export class Broker<TData extends object = ClientData> {
         },
         closeTimeout: this.#options.closeTimeout,
         hooks: this.#hooks,
+        rateLimit: this.#options.rateLimit,
       },
     });
     ref.subscribe({ error: (error) => supervisor.send({ type: "connection.failed", id, error }) });
@@ -513,7 +548,10 @@ export class Broker<TData extends object = ClientData> {
   }
 
   #admit(record: ConnectionRecord): void {
-    this.#handles.set(record.id, new ClientHandle<TData>(record, this.#commands, {} as TData));
+    // What `authenticate` answered is the application's data for this client, by contract.
+    const data = (this.#pendingData.get(record.id) ?? {}) as TData;
+    this.#pendingData.delete(record.id);
+    this.#handles.set(record.id, new ClientHandle<TData>(record, this.#commands, data));
   }
 
   #announceConnect(id: string): void {

@@ -52,6 +52,12 @@ export const Defaults = {
   redisPrefix: "switchboard",
   /** How long `fetchClients()`/`fetchRoom()` collect other nodes' replies. */
   fetchTimeout: 1_000,
+  /** No cap on connections unless the application sets one (it knows its memory budget). */
+  maxConnections: Number.POSITIVE_INFINITY,
+  /** Rooms one client may be in; bounds the registry work a single client can cause. */
+  maxRoomsPerClient: 100,
+  /** Consecutive rate-limited frames before the client is closed with 1008. */
+  rateLimitMaxBreaches: 10,
 } as const;
 
 /**

@@ -37,6 +37,16 @@ export const ErrorCode = {
   ADAPTER_UNAVAILABLE: "SB_ERR_ADAPTER_UNAVAILABLE",
   /** A message from another node this version cannot read (malformed, another version); ignored. */
   ADAPTER_MESSAGE: "SB_ERR_ADAPTER_MESSAGE",
+  /** `authenticate` answered false: the upgrade or request is refused with 401. */
+  UNAUTHORIZED: "SB_ERR_UNAUTHORIZED",
+  /** An `Origin` not in `allowedOrigins`, or `authorize` answered false: 403. */
+  FORBIDDEN: "SB_ERR_FORBIDDEN",
+  /** `maxConnections` reached: upgrade and SSE answered 503, TCP closed with 1013. */
+  TOO_MANY_CONNECTIONS: "SB_ERR_TOO_MANY_CONNECTIONS",
+  /** A client sent frames faster than `rateLimit` allows; repeated breaches close it with 1008. */
+  RATE_LIMITED: "SB_ERR_RATE_LIMITED",
+  /** A per-client limit (`maxRoomsPerClient`) refused an operation. */
+  LIMIT: "SB_ERR_LIMIT",
 } as const;
 
 export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -84,3 +94,10 @@ export const internalFailure = (message: string, cause?: unknown): BrokerError =
     cause,
     closeCode: CloseCode.INTERNAL_ERROR,
   });
+
+/** A join refused because the client is already in `max` rooms (`maxRoomsPerClient`). */
+export const roomLimitError = (id: string, room: string, max: number): BrokerError =>
+  new BrokerError(
+    ErrorCode.LIMIT,
+    `Join refused: client ${id} is already in ${max} rooms (maxRoomsPerClient), not joining "${room}"`,
+  );

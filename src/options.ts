@@ -6,7 +6,9 @@ import { json } from "../protocols/json.js";
 import { separator } from "../protocols/separator.js";
 import type { Adapter } from "./cluster/adapter.js";
 import { memoryAdapter } from "./cluster/memory.js";
+import type { Authenticate, Authorize } from "./admission.js";
 import { Defaults } from "./constants.js";
+import { type RateLimit, type RateLimitOptions, resolveRateLimit } from "./rate-limit.js";
 import type { EventIdFunction, HistoryLimits } from "./sse/history.js";
 
 /** Anything xstate accepts as `inspect`: a callback or an observer (e.g. `@statelyai/inspect`). */
@@ -100,6 +102,30 @@ export interface BrokerOptions {
    * `memoryAdapter()`: this process alone. One adapter per broker.
    */
   readonly adapter?: Adapter;
+  /**
+   * Live connections allowed on this node, all transports together. Over it a WebSocket upgrade
+   * or SSE stream is answered 503 (no actor created) and a TCP connection gets a close line with
+   * 1013. Default: no limit.
+   */
+  readonly maxConnections?: number;
+  /**
+   * Origins (`https://app.example.com`, exact match) whose browser pages may open WebSockets and
+   * SSE streams or post; another `Origin` is answered 403. Requests without `Origin` (not from a
+   * browser) are allowed. Default: any origin.
+   */
+  readonly allowedOrigins?: readonly string[];
+  /**
+   * Runs before a WebSocket upgrade, an SSE stream and every SSE POST: false refuses with 401,
+   * an object becomes `client.data`. Read credentials from headers or cookies (see README
+   * "Authentication"). Not applied to TCP.
+   */
+  readonly authenticate?: Authenticate;
+  /** Rules on client-initiated operations (SSE subscriptions and posts): false answers 403. */
+  readonly authorize?: Authorize;
+  /** Per-connection inbound token bucket; frames over it are dropped. Off by default. */
+  readonly rateLimit?: RateLimitOptions;
+  /** Rooms one client may be in; a join over it is refused (`SB_ERR_LIMIT`). Default 100. */
+  readonly maxRoomsPerClient?: number;
 }
 
 /** SSE options with every default filled in. */
@@ -133,6 +159,12 @@ export interface ResolvedOptions {
   readonly pullQueue: number;
   readonly tcp: { readonly port: number; readonly host: string } | undefined;
   readonly adapter: Adapter;
+  readonly maxConnections: number;
+  readonly allowedOrigins: ReadonlySet<string> | undefined;
+  readonly authenticate: Authenticate | undefined;
+  readonly authorize: Authorize | undefined;
+  readonly rateLimit: RateLimit | undefined;
+  readonly maxRoomsPerClient: number;
 }
 
 function resolveInspector(option: BrokerOptions["inspector"]): ResolvedOptions["inspector"] {
@@ -183,5 +215,13 @@ export function resolveOptions(options: BrokerOptions): ResolvedOptions {
       ? { port: options.tcp.port, host: options.tcp.host ?? options.host ?? Defaults.host }
       : undefined,
     adapter: options.adapter ?? memoryAdapter(),
+    maxConnections: options.maxConnections ?? Defaults.maxConnections,
+    allowedOrigins: options.allowedOrigins ? new Set(options.allowedOrigins) : undefined,
+    authenticate: options.authenticate,
+    authorize: options.authorize,
+    rateLimit: options.rateLimit
+      ? resolveRateLimit(options.rateLimit, Defaults.rateLimitMaxBreaches)
+      : undefined,
+    maxRoomsPerClient: options.maxRoomsPerClient ?? Defaults.maxRoomsPerClient,
   };
 }

@@ -10,6 +10,7 @@ export type AdmitStream = (
   transport: SseTransport,
   channel: string,
   lastEventId: string | undefined,
+  data: object,
 ) => void;
 
 /**

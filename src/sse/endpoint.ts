@@ -1,4 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { AdmissionGate, AdmissionResult } from "../admission.js";
+import { wireCode } from "../errors.js";
 import type { RequestRoute } from "../http-front.js";
 import { SseTransport } from "../transports/sse.js";
 import { readBody } from "./read-body.js";
@@ -6,7 +8,12 @@ import { readBody } from "./read-body.js";
 /** What the SSE endpoint needs from the broker. */
 export interface SseBackend {
   /** A stream is open: make it a connection in room `channel`, replaying after `lastEventId`. */
-  subscribe(transport: SseTransport, channel: string, lastEventId: string | undefined): void;
+  subscribe(
+    transport: SseTransport,
+    channel: string,
+    lastEventId: string | undefined,
+    data: object,
+  ): void;
   /** Delivers `action` with `data` to every member of `channel`; undefined if it is unknown. */
   publish(
     channel: string,
@@ -25,6 +32,8 @@ export interface SseEndpointOptions {
   /** Action names a POST may use; undefined allows every valid name. */
   readonly actions: ReadonlySet<string> | undefined;
   readonly maxPayload: number;
+  /** Origin, capacity, `authenticate` and `authorize`, passed before a stream opens or a post. */
+  readonly gate: AdmissionGate;
 }
 
 /** Channel tokens: anything printable up to 200 characters, no slash (it separates the action). */
@@ -43,6 +52,7 @@ const SSE_HEADERS = {
 } as const;
 
 type ErrorCode =
+  | ReturnType<typeof wireCode>
   | "bad_request"
   | "not_found"
   | "method_not_allowed"
@@ -112,7 +122,11 @@ export function createSseRoute(options: SseEndpointOptions, backend: SseBackend)
       } else if (!acceptsEventStream(request)) {
         fail(response, 406, "not_acceptable", "This endpoint only serves text/event-stream");
       } else {
-        openStream(request, response, channel, url, options, backend);
+        const action = { type: "join", room: channel } as const;
+        options.gate.admit(request, { counted: true, action }, (result) => {
+          if (result.ok) openStream(request, response, channel, url, options, backend, result.data);
+          else refuse(response, result);
+        });
       }
       return true;
     }
@@ -128,9 +142,21 @@ export function createSseRoute(options: SseEndpointOptions, backend: SseBackend)
       fail(response, 405, "method_not_allowed", `Action "${action}" is not allowed`);
       return true;
     }
-    void publish(request, response, channel, action, options, backend);
+    // Checked before the body is read: a refused caller costs no buffering.
+    options.gate.admit(request, { counted: false, action: { type: "post", channel, action } }, (result) => {
+      if (result.ok) void publish(request, response, channel, action, options, backend);
+      else refuse(response, result);
+    });
     return true;
   };
+}
+
+/** Answers a request the admission gate turned down; nothing was opened for it. */
+function refuse(response: ServerResponse, result: AdmissionResult & { ok: false }): void {
+  // The peer may have gone while a slow `authenticate` ran.
+  if (response.destroyed) return;
+  // A POST body left unread must not keep the connection for the next request.
+  fail(response, result.status, wireCode(result.code), result.message, { Connection: "close" });
 }
 
 function openStream(
@@ -140,7 +166,10 @@ function openStream(
   url: URL,
   options: SseEndpointOptions,
   backend: SseBackend,
+  data: object,
 ): void {
+  // The peer may have gone while a slow `authenticate` ran.
+  if (response.destroyed) return;
   if (request.method === "HEAD") {
     // The headers a stream would get, and no listener.
     response.writeHead(200, SSE_HEADERS);
@@ -161,6 +190,7 @@ function openStream(
     new SseTransport(response, request.socket.remoteAddress ?? ""),
     channel,
     lastEventId,
+    data,
   );
 }
 

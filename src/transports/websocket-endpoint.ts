@@ -2,6 +2,7 @@ import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { WebSocketServer } from "ws";
 import type { Codec } from "../../protocols/codec.js";
+import type { AdmissionGate } from "../admission.js";
 import { SUBPROTOCOL_PREFIX } from "../constants.js";
 import type { Transport } from "../transport.js";
 import { rejectUpgrade } from "./reject-upgrade.js";
@@ -12,7 +13,10 @@ export interface WebSocketEndpointOptions {
   readonly maxPayload: number;
   readonly defaultCodec: Codec;
   readonly codecs: ReadonlyMap<string, Codec>;
-  readonly accept: (transport: Transport, codec: Codec) => void;
+  /** Origin, capacity and authentication checks, passed before the handshake. */
+  readonly gate: AdmissionGate;
+  /** Takes an upgraded socket; `data` is what `authenticate` answered (`{}` without it). */
+  readonly accept: (transport: Transport, codec: Codec, data: object) => void;
 }
 
 export interface WebSocketEndpoint {
@@ -73,9 +77,22 @@ export function createWebSocketEndpoint(options: WebSocketEndpointOptions): WebS
         }
       }
       const chosen = codec ?? defaultCodec;
-      server.handleUpgrade(request, socket, head, (websocket) => {
-        const address = request.socket.remoteAddress ?? "";
-        options.accept(new WebSocketTransport(websocket, address), chosen);
+      // Node drops its own error listener on upgraded sockets, and ws adds one only in
+      // handleUpgrade: a reset while `authenticate` runs must not crash the process.
+      const onError = () => socket.destroy();
+      socket.on("error", onError);
+      options.gate.admit(request, { counted: true }, (result) => {
+        socket.off("error", onError);
+        if (!result.ok) {
+          // Refused before the handshake: no WebSocket, no actor.
+          rejectUpgrade(socket, result.status, result.message);
+          return;
+        }
+        // ws completes the handshake synchronously, so the gate's capacity check still holds.
+        server.handleUpgrade(request, socket, head, (websocket) => {
+          const address = request.socket.remoteAddress ?? "";
+          options.accept(new WebSocketTransport(websocket, address), chosen, result.data);
+        });
       });
       return true;
     },
