@@ -23,6 +23,13 @@ export {
 } from "../protocols/event-source.js";
 export { json } from "../protocols/json.js";
 export { separator } from "../protocols/separator.js";
+export type {
+  Authenticate,
+  Authorize,
+  AuthorizeAction,
+  AuthorizeCaller,
+  AuthResult,
+} from "./admission.js";
 export {
   type BroadcastOptions,
   Broker,
@@ -59,5 +66,6 @@ export {
 } from "./listeners.js";
 export type { BrokerOptions, InspectionObserver, SseOptions } from "./options.js";
 export type { BrokerEvent, PumpResult } from "./pull.js";
+export type { RateLimitOptions } from "./rate-limit.js";
 export type { EventIdFunction, HistoryLimits } from "./sse/history.js";
 export type { Transport, TransportKind } from "./transport.js";

@@ -143,10 +143,14 @@ export function createSseRoute(options: SseEndpointOptions, backend: SseBackend)
       return true;
     }
     // Checked before the body is read: a refused caller costs no buffering.
-    options.gate.admit(request, { counted: false, action: { type: "post", channel, action } }, (result) => {
-      if (result.ok) void publish(request, response, channel, action, options, backend);
-      else refuse(response, result);
-    });
+    options.gate.admit(
+      request,
+      { counted: false, action: { type: "post", channel, action } },
+      (result) => {
+        if (result.ok) void publish(request, response, channel, action, options, backend);
+        else refuse(response, result);
+      },
+    );
     return true;
   };
 }
