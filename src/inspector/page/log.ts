@@ -172,6 +172,8 @@ function logRecord(record) {
     return;
   }
   model.logPending.push(record);
+  // A hidden tab gets no animation frames: keep only what the log could show.
+  if (model.logPending.length > LOG_ROWS) model.logPending.shift();
 }
 
 function renderPauseButton() {
@@ -183,6 +185,8 @@ function renderPauseButton() {
 }
 
 function togglePause() {
+  // Show what had arrived up to the click, so pausing freezes exactly that moment.
+  if (!model.paused) flushLog();
   model.paused = !model.paused;
   if (model.paused) renderPauseButton();
   else renderLog();
