@@ -100,11 +100,19 @@ describe("one room, every transport", () => {
     const wsJson = await connectClient(url);
     const wsSeparator = await connectClient(`${url}?protocol=separator`);
     const tcp = await connectLines(tcpPort);
-    const sseChunks: string[] = [];
+    let sseText = "";
+    let sseDelivered: (data: string) => void = () => {};
+    const delivered = new Promise<string>((resolve) => {
+      sseDelivered = resolve;
+    });
     const sseOpen = new Promise<void>((resolve) => {
       request({ port, host: "127.0.0.1", path: "/events/mixed" }, (response) => {
         response.setEncoding("utf8");
-        response.on("data", (chunk: string) => sseChunks.push(chunk));
+        response.on("data", (chunk: string) => {
+          sseText += chunk;
+          const [first] = parseEventStream(sseText);
+          if (first) sseDelivered(first.data);
+        });
         resolve();
       }).end();
     });
@@ -114,14 +122,6 @@ describe("one room, every transport", () => {
       new Set(["websocket", "tcp", "sse"]),
     );
 
-    const delivered = new Promise<string>((resolve) => {
-      const check = () => {
-        const events = parseEventStream(sseChunks.join(""));
-        if (events.length > 0) resolve(events[0]?.data ?? "");
-        else setImmediate(check);
-      };
-      check();
-    });
     broker.broadcast({ type: "news", data: "hello" }, { room: "mixed" });
     expect(await wsJson.nextJson()).toEqual({ type: "news", data: "hello" });
     expect(await wsSeparator.next()).toBe('{"type":"news","data":"hello"}');
