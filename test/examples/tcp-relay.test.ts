@@ -2,11 +2,11 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { connect, type Socket } from "node:net";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
+import { changed, until } from "../helpers/condition.js";
 
 /** The repository root: examples run from here, as `npx tsx examples/...` does. */
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const STARTUP_LIMIT_MS = 15_000;
-const WAIT_LIMIT_MS = 5_000;
 
 const children = new Set<ChildProcess>();
 const sockets = new Set<Socket>();
@@ -29,6 +29,7 @@ function watch(child: ChildProcess): Output {
   let stderr = "";
   child.stdout?.setEncoding("utf8").on("data", (chunk: string) => {
     stdout += chunk;
+    changed();
   });
   child.stderr?.setEncoding("utf8").on("data", (chunk: string) => {
     stderr += chunk;
@@ -42,16 +43,6 @@ function watch(child: ChildProcess): Output {
         },
       ),
   };
-}
-
-async function until<T>(check: () => T | undefined, what: string, limitMs = WAIT_LIMIT_MS) {
-  const deadline = Date.now() + limitMs;
-  for (;;) {
-    const value = check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 function run(file: string, env: Record<string, string>): ChildProcess {
@@ -102,6 +93,7 @@ async function rawClient(port: number) {
     const parts = (partial + chunk).split("\n");
     partial = parts.pop() ?? "";
     lines.push(...parts);
+    changed();
   });
   return {
     socket,

@@ -7,19 +7,10 @@ import { afterEach } from "vitest";
 import type { TransportEvent } from "../../src/transport.js";
 import type { TcpTransport } from "../../src/transports/tcp.js";
 import { createTcpEndpoint, type TcpEndpointOptions } from "../../src/transports/tcp-endpoint.js";
-
-const WAIT_LIMIT_MS = 5_000;
+import { changed, until } from "../helpers/condition.js";
 
 /** Resolves when `check` returns a value other than undefined, polling every few ms. */
-export async function until<T>(check: () => T | undefined, what: string): Promise<T> {
-  const deadline = Date.now() + WAIT_LIMIT_MS;
-  for (;;) {
-    const value = check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
+export { until };
 
 /** A transport bound to a sink that records every event. */
 export interface Accepted {
@@ -33,7 +24,10 @@ export interface Accepted {
 
 function record(transport: TcpTransport): Accepted {
   const events: TransportEvent[] = [];
-  transport.bind((event) => events.push(event));
+  transport.bind((event) => {
+    events.push(event);
+    changed();
+  });
   return {
     transport,
     events,
@@ -87,6 +81,7 @@ export async function startEndpoint(
     accept: (transport) => {
       if (bind) accepted.push(record(transport));
       else unbound.push(transport);
+      changed();
     },
   });
   const { port } = await endpoint.listen();
@@ -136,6 +131,7 @@ export async function connectClient(port: number, allowHalfOpen = false): Promis
     const parts = (partial + chunk).split("\n");
     partial = parts.pop() ?? "";
     lines.push(...parts);
+    changed();
   });
   return {
     socket,
