@@ -8,6 +8,7 @@ import {
   setup,
 } from "xstate";
 import type { Codec } from "../protocols/codec.js";
+import { isAuthFrame } from "../src/auth-frame.js";
 import { CloseCode, RESERVED_EVENT_NAMES } from "../src/constants.js";
 import { BrokerError, ErrorCode, wireCode } from "../src/errors.js";
 import { type BucketState, fullBucket, type RateLimit, spend } from "../src/rate-limit.js";
@@ -29,6 +30,25 @@ export interface HeartbeatSettings {
   readonly timeout: number;
 }
 
+/**
+ * What happens to a client whose unsent bytes pass `maxBufferedBytes` (the transport measures,
+ * and skips frames while the client lags): `close` ends it with 1013 if it has not drained
+ * within `lagTimeout` ms; `drop` keeps it, skipping its frames until it drains.
+ */
+export interface SlowConsumerPolicy {
+  readonly policy: "close" | "drop";
+  readonly lagTimeout: number;
+}
+
+/**
+ * Re-authentication, when the broker has `authenticate`: auth frames go to the broker (through
+ * `hooks.reauthenticate`) instead of the listeners, and expired credentials leave `grace` ms to
+ * send fresh ones.
+ */
+export interface AuthSettings {
+  readonly grace: number;
+}
+
 /** The supervisor as a connection sees it: somewhere to send its notices. */
 export type SupervisorRef = ActorRef<Snapshot<unknown>, ConnectionNotice>;
 
@@ -43,6 +63,10 @@ export interface ConnectionInput {
   readonly hooks: ActorHooks;
   /** The inbound token bucket's settings; absent means unmetered. */
   readonly rateLimit?: RateLimit | undefined;
+  /** What a lagging client is in for; shared by every connection of a broker. */
+  readonly slowConsumer: SlowConsumerPolicy;
+  /** Present when the broker authenticates: auth frames and expiry are handled. */
+  readonly auth?: AuthSettings | undefined;
 }
 
 export interface ConnectionContext extends ConnectionInput {
@@ -56,6 +80,12 @@ export interface ConnectionContext extends ConnectionInput {
 /** What the supervisor (or a handle) asks of a connection. */
 export type ConnectionCommand =
   | { readonly type: "connection.registered" }
+  /** The client's credentials ran out (`withExpiry`). */
+  | { readonly type: "auth.expired" }
+  /** An auth frame's token was accepted; `event` is the name the client's frame used. */
+  | { readonly type: "auth.renewed"; readonly event: string }
+  /** An auth frame's token was refused. */
+  | { readonly type: "auth.refused"; readonly message: string }
   | { readonly type: "connection.close"; readonly code: number; readonly reason: string };
 
 export type ConnectionEvent = TransportEvent | ConnectionCommand;
@@ -72,6 +102,8 @@ export type ConnectionNotice =
 
 const HEARTBEAT_TIMEOUT_REASON = "heartbeat timeout";
 const RATE_LIMIT_REASON = "rate limit exceeded";
+const SLOW_CONSUMER_REASON = "slow consumer";
+const AUTH_EXPIRED_REASON = "auth expired";
 
 /** Maps the transport's failure to the broker's error code (ws reports its own `code`). */
 function transportFailure(error: Error): BrokerError {
@@ -90,7 +122,7 @@ function transportFailure(error: Error): BrokerError {
 }
 
 /** Decodes one inbound frame and hands it on, or answers the client with an error frame. */
-function decodeInbound(context: ConnectionContext, frame: string): void {
+function decodeInbound(context: ConnectionContext, frame: string, expired = false): void {
   const result = context.codec.decode(frame);
   if (!result.ok) {
     context.transport.send(context.codec.encodeError(result.error.code, result.error.message));
@@ -99,6 +131,15 @@ function decodeInbound(context: ConnectionContext, frame: string): void {
   if (RESERVED_EVENT_NAMES.has(result.message.event)) {
     const message = `Invalid frame: event name "${result.message.event}" is reserved`;
     context.transport.send(context.codec.encodeError("bad_frame", message));
+    return;
+  }
+  if (context.auth && isAuthFrame(result.message)) {
+    context.hooks.reauthenticate(context.id, result.message);
+    return;
+  }
+  if (expired) {
+    const message = "Credentials expired: send an auth frame with a fresh token";
+    context.transport.send(context.codec.encodeError(wireCode(ErrorCode.AUTH_EXPIRED), message));
     return;
   }
   context.hooks.received(context.id, result.message);
@@ -133,10 +174,13 @@ export const connectionMachine = setup({
     heartbeatInterval: ({ context }) => context.heartbeat.interval,
     heartbeatTimeout: ({ context }) => context.heartbeat.timeout,
     closeTimeout: ({ context }) => context.closeTimeout,
+    lagTimeout: ({ context }) => context.slowConsumer.lagTimeout,
+    authGrace: ({ context }) => context.auth?.grace ?? 0,
   },
   guards: {
     heartbeatEnabled: ({ context }) => context.heartbeat.interval > 0,
     unmetered: ({ context }) => context.rateLimit === undefined,
+    closesWhenLagging: ({ context }) => context.slowConsumer.policy === "close",
   },
   actions: {
     announceConnect: ({ context }) => context.hooks.connected(context.id),
@@ -144,6 +188,28 @@ export const connectionMachine = setup({
       assertEvent(event, "socket.message");
       decodeInbound(context, event.frame);
     },
+    // Only auth frames get through while expired; anything else is answered auth_expired.
+    decodeWhileExpired: ({ context, event }) => {
+      assertEvent(event, "socket.message");
+      decodeInbound(context, event.frame, true);
+    },
+    announceExpiry: ({ context }) => {
+      const message = `Credentials expired: send an auth frame within ${context.auth?.grace ?? 0} ms`;
+      context.transport.send(context.codec.encodeError(wireCode(ErrorCode.AUTH_EXPIRED), message));
+    },
+    confirmRenewal: ({ context, event }) => {
+      assertEvent(event, "auth.renewed");
+      context.transport.send(context.codec.encodeEvent(event.event, { ok: true }));
+    },
+    refuseRenewal: ({ context, event }) => {
+      assertEvent(event, "auth.refused");
+      const code = wireCode(ErrorCode.UNAUTHORIZED);
+      context.transport.send(context.codec.encodeError(code, event.message));
+    },
+    recordAuthExpiredClose: assign({
+      closeCode: CloseCode.POLICY_VIOLATION,
+      closeReason: AUTH_EXPIRED_REASON,
+    }),
     // Date.now() is read here, not in the pure bucket (src/rate-limit.ts), so tests fake time there.
     meterFrame: assign(({ context }) => {
       const limit = context.rateLimit;
@@ -178,6 +244,21 @@ export const connectionMachine = setup({
       context.hooks.failed(context.id, transportFailure(event.error));
     },
     sendPing: ({ context }) => context.transport.ping(),
+    reportLagging: ({ context, event }) => {
+      assertEvent(event, "socket.lagging");
+      context.hooks.lagging(context.id, event.bufferedAmount);
+    },
+    // The client learns how many frames it missed, so a gap is never silent.
+    reportSkipped: ({ context, event }) => {
+      assertEvent(event, "socket.drained");
+      if (event.skipped === 0) return;
+      const message = `${event.skipped} frames skipped while this connection was lagging`;
+      context.transport.send(context.codec.encodeError(wireCode(ErrorCode.LAGGED), message));
+    },
+    recordSlowConsumerClose: assign({
+      closeCode: CloseCode.TRY_AGAIN_LATER,
+      closeReason: SLOW_CONSUMER_REASON,
+    }),
     closeTransport: ({ context }) =>
       context.transport.close(context.closeCode ?? CloseCode.NORMAL, context.closeReason),
     terminateTransport: ({ context }) => context.transport.terminate(),
@@ -232,14 +313,13 @@ export const connectionMachine = setup({
     connecting: {
       description: "The transport is up; waiting for the supervisor to register the connection.",
       on: {
-        "connection.registered": { target: "open" },
+        "connection.registered": { target: "open", actions: "announceConnect" },
         "connection.close": { target: "closing", actions: "recordRequestedClose" },
         "socket.closed": { target: "closed", actions: "recordPeerClose" },
       },
     },
     open: {
       description: "Registered and exchanging frames; the heartbeat pings the peer periodically.",
-      entry: "announceConnect",
       initial: "alive",
       states: {
         alive: {
@@ -262,6 +342,21 @@ export const connectionMachine = setup({
             },
           },
         },
+        lagging: {
+          description:
+            "The peer reads slower than it is sent to: frames are skipped until it drains; policy close ends it after lagTimeout.",
+          entry: "reportLagging",
+          on: {
+            "socket.drained": { target: "alive", actions: "reportSkipped" },
+          },
+          after: {
+            lagTimeout: {
+              guard: "closesWhenLagging",
+              target: "#connection.closing",
+              actions: "recordSlowConsumerClose",
+            },
+          },
+        },
       },
       on: {
         "socket.message": [
@@ -269,8 +364,28 @@ export const connectionMachine = setup({
           { actions: ["meterFrame", "admitMeteredFrame"] },
         ],
         "socket.binary": { actions: "rejectBinary" },
+        "socket.lagging": { target: ".lagging" },
+        "auth.expired": { target: "expired" },
+        "auth.renewed": { actions: "confirmRenewal" },
+        "auth.refused": { actions: "refuseRenewal" },
         "connection.close": { target: "closing", actions: "recordRequestedClose" },
         "socket.closed": { target: "closed", actions: "recordPeerClose" },
+      },
+    },
+    expired: {
+      description:
+        "The credentials ran out: the client got auth_expired and has authGrace to send an auth frame; other frames are refused.",
+      entry: "announceExpiry",
+      on: {
+        "socket.message": { actions: "decodeWhileExpired" },
+        "socket.binary": { actions: "rejectBinary" },
+        "auth.renewed": { target: "open", actions: "confirmRenewal" },
+        "auth.refused": { actions: "refuseRenewal" },
+        "connection.close": { target: "closing", actions: "recordRequestedClose" },
+        "socket.closed": { target: "closed", actions: "recordPeerClose" },
+      },
+      after: {
+        authGrace: { target: "closing", actions: "recordAuthExpiredClose" },
       },
     },
     closing: {

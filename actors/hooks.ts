@@ -35,6 +35,10 @@ export interface ActorHooks {
   received(id: string, message: InboundMessage): void;
   /** A connection was unregistered: run the `disconnect` listeners. */
   disconnected(record: ConnectionRecord, info: CloseInfo): void;
+  /** A connection's unsent bytes passed `maxBufferedBytes`: run the `slow` listeners. */
+  lagging(id: string, bufferedAmount: number): void;
+  /** A connection got an auth frame: check its token (`authenticate`) and answer the actor. */
+  reauthenticate(id: string, message: InboundMessage): void;
   /** Something failed: report it as an `error` event. */
   failed(id: string | undefined, error: BrokerError): void;
 }

@@ -1,18 +1,72 @@
-import type { IncomingMessage } from "node:http";
+import type { IncomingHttpHeaders } from "node:http";
 import { type BrokerError, ErrorCode, type ErrorCodeValue, handlerFailure } from "./errors.js";
 
 /**
  * What `authenticate` answers: the client's data (it becomes `client.data`), `true` (allowed,
- * empty data) or `false` (refused with 401).
+ * empty data), `false` (refused with 401), or `withExpiry(data, expiresAt)` for credentials
+ * that run out.
  */
 export type AuthResult = object | boolean;
 
 /**
- * Decides who may connect, from the HTTP request alone (headers, cookies, client certificate).
+ * What `authenticate` sees. For WebSocket upgrades and SSE requests it is the `http`
+ * `IncomingMessage` itself. A TCP client's `auth` frame (and any client's re-authentication
+ * frame) arrives as a request-like object whose only header is `authorization: Bearer <token>`,
+ * so one function reading `request.headers.authorization` serves every transport.
+ */
+export interface AuthRequest {
+  readonly headers: IncomingHttpHeaders;
+  readonly url?: string | undefined;
+  readonly method?: string | undefined;
+  readonly socket: { readonly remoteAddress?: string | undefined };
+}
+
+/**
+ * Decides who may connect, from the request alone (headers, cookies, client certificate).
  * The broker never reads credentials itself: it hands over the request and the application
  * decides. A throw or rejection answers 500 and is reported as an `error` event.
  */
-export type Authenticate = (request: IncomingMessage) => AuthResult | Promise<AuthResult>;
+export type Authenticate = (request: AuthRequest) => AuthResult | Promise<AuthResult>;
+
+/** Credentials that run out: see `withExpiry`. */
+export class ExpiringAuth {
+  readonly data: object;
+  /** When the credentials expire, in ms since the epoch (`Date.now()` time). */
+  readonly expiresAt: number;
+
+  constructor(data: object, expiresAt: number) {
+    this.data = data;
+    this.expiresAt = expiresAt;
+  }
+}
+
+/**
+ * An `authenticate` answer whose credentials expire at `expiresAt` (ms since the epoch, e.g. a
+ * JWT's `exp * 1000`). At that moment the connection enters its `expired` state: the client gets
+ * an `auth_expired` error frame and `authGrace` ms to send an `auth` frame with a fresh token,
+ * or it is closed with 1008 (an SSE stream ends; EventSource reconnects with fresh cookies).
+ *
+ * @example
+ * authenticate: (request) => {
+ *   const claims = verify(request.headers.authorization);
+ *   return claims ? withExpiry({ user: claims.sub }, claims.exp * 1000) : false;
+ * }
+ */
+export function withExpiry(data: object, expiresAt: number): ExpiringAuth {
+  return new ExpiringAuth(data, expiresAt);
+}
+
+/** The application's data and expiry inside an admission's data. */
+export function unwrapAuth(data: object): { data: object; expiresAt: number | undefined } {
+  return data instanceof ExpiringAuth
+    ? { data: data.data, expiresAt: data.expiresAt }
+    : { data, expiresAt: undefined };
+}
+
+/** The request-like object `authenticate` gets for a token sent in a frame (TCP, re-auth). */
+export function tokenRequest(token: string, remoteAddress: string): AuthRequest {
+  return { headers: { authorization: `Bearer ${token}` }, socket: { remoteAddress } };
+}
 
 /** A client-initiated operation `authorize` rules on (server code is trusted and never asked). */
 export type AuthorizeAction =
@@ -24,7 +78,7 @@ export type AuthorizeAction =
 /** Who is asking: what `authenticate` answered (`{}` without it) and the request itself. */
 export interface AuthorizeCaller {
   readonly data: object;
-  readonly request: IncomingMessage;
+  readonly request: AuthRequest;
 }
 
 /** True allows the operation; false refuses it with 403. A throw answers 500. */
@@ -87,7 +141,7 @@ export class AdmissionGate {
   }
 
   admit(
-    request: IncomingMessage,
+    request: AuthRequest,
     query: AdmissionQuery,
     then: (result: AdmissionResult) => void,
   ): void {
@@ -103,7 +157,7 @@ export class AdmissionGate {
   }
 
   /** The cheap checks, done before any user callback runs. */
-  #screen(request: IncomingMessage, query: AdmissionQuery): AdmissionResult | undefined {
+  #screen(request: AuthRequest, query: AdmissionQuery): AdmissionResult | undefined {
     const allowed = this.#options.allowedOrigins;
     const origin = request.headers.origin;
     // No Origin header: not a browser, so not a cross-site request (see README "Authentication").
@@ -114,7 +168,7 @@ export class AdmissionGate {
     return undefined;
   }
 
-  async #decide(request: IncomingMessage, query: AdmissionQuery): Promise<AdmissionResult> {
+  async #decide(request: AuthRequest, query: AdmissionQuery): Promise<AdmissionResult> {
     const { authenticate, authorize } = this.#options;
     let data: object = {};
     let stage = "authenticate";
@@ -125,7 +179,8 @@ export class AdmissionGate {
         if (typeof result === "object" && result !== null) data = result;
       }
       stage = "authorize";
-      if (authorize && query.action && !(await authorize({ data, request }, query.action))) {
+      const caller = { data: unwrapAuth(data).data, request };
+      if (authorize && query.action && !(await authorize(caller, query.action))) {
         return refuse(403, ErrorCode.FORBIDDEN, "Not allowed");
       }
     } catch (error) {

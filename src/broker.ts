@@ -12,7 +12,8 @@ import { ActorSystemPool } from "../actors/system-pool.js";
 import type { Codec } from "../protocols/codec.js";
 import { withId } from "../protocols/event-source.js";
 import { json } from "../protocols/json.js";
-import { AdmissionGate } from "./admission.js";
+import { AdmissionGate, unwrapAuth } from "./admission.js";
+import { AuthSessions } from "./auth-session.js";
 import { createClientAssetsRoute } from "./client-assets.js";
 import { type ClientData, ClientHandle, type HandleCommands } from "./client-handle.js";
 import type { AdapterStats } from "./cluster/adapter.js";
@@ -102,6 +103,8 @@ export class Broker<TData extends object = ClientData> {
   readonly #inspector: Inspector | undefined;
   readonly #systems: ActorSystemPool;
   readonly #cluster: ClusterNode;
+  /** Credentials after the handshake (TCP auth frames, expiry, renewal); with `authenticate`. */
+  readonly #auth: AuthSessions | undefined;
   /** What `authenticate` answered for connections accepted but not yet admitted, by id. */
   readonly #pendingData = new Map<string, object>();
   #timerSequence = 0;
@@ -120,6 +123,15 @@ export class Broker<TData extends object = ClientData> {
         this.#dispatcher.received(client, message);
       },
       disconnected: (record, info) => this.#announceDisconnect(record, info),
+      reauthenticate: (id, message) => {
+        const client = this.#handles.get(id);
+        if (client) this.#auth?.reauthenticate(id, client.address, message);
+      },
+      lagging: (id, bufferedAmount) => {
+        const client = this.#handles.get(id);
+        const { policy } = this.#options.slowConsumer;
+        if (client) this.#dispatcher.slow(client, { bufferedAmount, policy });
+      },
       failed: (id, error) =>
         this.#dispatcher.report(id === undefined ? undefined : this.#handles.get(id), error),
     };
@@ -172,6 +184,17 @@ export class Broker<TData extends object = ClientData> {
       disconnect: (id, code, reason) => this.#disconnect(id, code, reason),
     };
 
+    const authenticate = this.#options.authenticate;
+    this.#auth = authenticate
+      ? new AuthSessions({
+          authenticate,
+          authTimeout: this.#options.authTimeout,
+          tell: (id, verdict) =>
+            this.#supervisor.getSnapshot().context.registry.get(id)?.ref.send(verdict),
+          dataOf: (id) => this.#handles.get(id)?.data,
+          report: (error) => this.#dispatcher.report(undefined, error),
+        })
+      : undefined;
     this.#http = new HttpFront(this.#options.server);
     const gate = new AdmissionGate({
       allowedOrigins: this.#options.allowedOrigins,
@@ -204,7 +227,12 @@ export class Broker<TData extends object = ClientData> {
         accept: (transport) => {
           // TCP has no HTTP answer to refuse with: the close line says why, then FIN.
           if (gate.full()) transport.close(CloseCode.TRY_AGAIN_LATER, "too many connections");
-          else this.#accept(transport, tcpCodec);
+          else if (!this.#auth) this.#accept(transport, tcpCodec);
+          else {
+            // No HTTP request to carry credentials: the first frame must (an `auth` frame).
+            const accept = (data: object) => this.#accept(transport, tcpCodec, undefined, data);
+            void this.#auth.admitTcp(transport, tcpCodec, gate, accept);
+          }
         },
         onError: (error) =>
           this.#dispatcher.report(undefined, internalFailure("TCP endpoint failed", error)),
@@ -505,8 +533,11 @@ export class Broker<TData extends object = ClientData> {
         closeTimeout: this.#options.closeTimeout,
         hooks: this.#hooks,
         rateLimit: this.#options.rateLimit,
+        slowConsumer: this.#options.slowConsumer,
+        auth: this.#auth ? { grace: this.#options.authGrace } : undefined,
       },
     });
+    transport.limitBuffer(this.#options.maxBufferedBytes);
     ref.subscribe({ error: (error) => supervisor.send({ type: "connection.failed", id, error }) });
     supervisor.send({ type: "connection.accept", id, ref, transport, codec, ...stream });
   }
@@ -549,9 +580,10 @@ export class Broker<TData extends object = ClientData> {
 
   #admit(record: ConnectionRecord): void {
     // What `authenticate` answered is the application's data for this client, by contract.
-    const data = (this.#pendingData.get(record.id) ?? {}) as TData;
+    const { data, expiresAt } = unwrapAuth(this.#pendingData.get(record.id) ?? {});
     this.#pendingData.delete(record.id);
-    this.#handles.set(record.id, new ClientHandle<TData>(record, this.#commands, data));
+    this.#handles.set(record.id, new ClientHandle<TData>(record, this.#commands, data as TData));
+    this.#auth?.expireAt(record.id, expiresAt);
   }
 
   #announceConnect(id: string): void {
@@ -565,6 +597,7 @@ export class Broker<TData extends object = ClientData> {
     const client = this.#handles.get(record.id);
     if (!client) return;
     this.#handles.delete(record.id);
+    this.#auth?.forget(record.id);
     const disconnect = { code: info.code, reason: info.reason };
     this.#pull.record({ type: "disconnect", client, info: disconnect });
     this.#dispatcher.disconnected(client, disconnect);

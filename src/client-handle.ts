@@ -55,6 +55,14 @@ export class ClientHandle<TData extends object = ClientData> {
     return this.#record.rooms;
   }
 
+  /**
+   * Bytes queued for this client that its socket has not taken yet (like ws's
+   * `bufferedAmount`); past `maxBufferedBytes` the client is lagging.
+   */
+  get bufferedAmount(): number {
+    return this.#record.transport.bufferedAmount;
+  }
+
   /** Sends a payload to this client (`broker.whisper`). False if it is gone. */
   send(payload: unknown): boolean {
     return this.#commands.whisper(this.id, payload);

@@ -38,6 +38,8 @@ export const Defaults = {
   heartbeatTimeout: 20_000,
   /** How long a closing handshake may take before the socket is destroyed. */
   closeTimeout: 5_000,
+  /** Node's own default: a request's headers must be in within 60 s, or 408 and the socket closes. */
+  headersTimeout: 60_000,
   ssePath: "/events",
   /** A comment line every 15 s keeps proxies from timing a quiet stream out. */
   sseKeepalive: 15_000,
@@ -58,6 +60,14 @@ export const Defaults = {
   maxRoomsPerClient: 100,
   /** Consecutive rate-limited frames before the client is closed with 1008. */
   rateLimitMaxBreaches: 10,
+  /** Unsent bytes one client may hold before it lags (uWebSockets.js's maxBackpressure, 1 MiB). */
+  maxBufferedBytes: 1024 * 1024,
+  /** A lagging client under policy `close` gets this long to drain before 1013. */
+  lagTimeout: 5_000,
+  /** A TCP client's first (`auth`) frame must arrive within this, when `authenticate` is set. */
+  authTimeout: 10_000,
+  /** After `auth_expired`, a client has this long to send an `auth` frame before 1008. */
+  authGrace: 10_000,
 } as const;
 
 /**
@@ -74,6 +84,7 @@ export const RESERVED_EVENT_NAMES: ReadonlySet<string> = new Set([
   "error",
   "ack",
   "presence",
+  "slow",
   "__proto__",
   "constructor",
   "prototype",

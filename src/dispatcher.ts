@@ -7,6 +7,7 @@ import {
   type LifecycleListeners,
   type ListenerRegistry,
   ServerEvent,
+  type SlowInfo,
 } from "./listeners.js";
 
 type Outcome =
@@ -66,6 +67,13 @@ export class ListenerDispatcher<TData extends object = ClientData> {
     );
     for (const listener of listeners) {
       this.#invoke(client, ServerEvent.DISCONNECT, () => listener(client, info));
+    }
+  }
+
+  slow(client: ClientHandle<TData>, info: SlowInfo): void {
+    const listeners = this.#listeners.get<LifecycleListeners<TData>["slow"]>(ServerEvent.SLOW);
+    for (const listener of listeners) {
+      this.#invoke(client, ServerEvent.SLOW, () => listener(client, info));
     }
   }
 

@@ -47,6 +47,16 @@ export const ErrorCode = {
   RATE_LIMITED: "SB_ERR_RATE_LIMITED",
   /** A per-client limit (`maxRoomsPerClient`) refused an operation. */
   LIMIT: "SB_ERR_LIMIT",
+  /**
+   * Frames were skipped while the client lagged (its unsent bytes passed `maxBufferedBytes`);
+   * the client gets a `lagged` error frame with the count once it has drained.
+   */
+  LAGGED: "SB_ERR_LAGGED",
+  /**
+   * The client's credentials expired (`authenticate` answered an `expiresAt`): it gets an
+   * `auth_expired` error frame and `authGrace` ms to send an `auth` frame, else close 1008.
+   */
+  AUTH_EXPIRED: "SB_ERR_AUTH_EXPIRED",
 } as const;
 
 export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode];

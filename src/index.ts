@@ -23,12 +23,15 @@ export {
 } from "../protocols/event-source.js";
 export { json } from "../protocols/json.js";
 export { separator } from "../protocols/separator.js";
-export type {
-  Authenticate,
-  Authorize,
-  AuthorizeAction,
-  AuthorizeCaller,
-  AuthResult,
+export {
+  type Authenticate,
+  type Authorize,
+  type AuthorizeAction,
+  type AuthorizeCaller,
+  type AuthRequest,
+  type AuthResult,
+  ExpiringAuth,
+  withExpiry,
 } from "./admission.js";
 export {
   type BroadcastOptions,
@@ -63,6 +66,7 @@ export {
   type ListenerFor,
   ServerEvent,
   type ServerEventName,
+  type SlowInfo,
 } from "./listeners.js";
 export type { BrokerOptions, InspectionObserver, SseOptions } from "./options.js";
 export type { BrokerEvent, PumpResult } from "./pull.js";

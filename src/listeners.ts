@@ -16,6 +16,8 @@ export const ServerEvent = {
   ERROR: "error",
   /** A client joined or left a room, on this node or (with a clustered adapter) any other. */
   PRESENCE: "presence",
+  /** A client's unsent bytes passed `maxBufferedBytes`: it is lagging, its frames are skipped. */
+  SLOW: "slow",
 } as const;
 
 export type ServerEventName = (typeof ServerEvent)[keyof typeof ServerEvent];
@@ -24,6 +26,12 @@ export type ServerEventName = (typeof ServerEvent)[keyof typeof ServerEvent];
 export interface DisconnectInfo {
   readonly code: number;
   readonly reason: string;
+}
+
+/** Why a client is lagging: its unsent bytes, and what the broker will do about it. */
+export interface SlowInfo {
+  readonly bufferedAmount: number;
+  readonly policy: "close" | "drop";
 }
 
 /**
@@ -45,6 +53,8 @@ export interface LifecycleListeners<TData extends object = ClientData> {
   error: (client: ClientHandle<TData> | undefined, error: BrokerError) => unknown;
   /** Every join and leave, on every node: `{ room, id, action: "join" | "leave", node }`. */
   presence: (event: PresenceEvent) => unknown;
+  /** A client started lagging (see `maxBufferedBytes`, `lagPolicy`). */
+  slow: (client: ClientHandle<TData>, info: SlowInfo) => unknown;
 }
 
 /** The listener type for an event name: lifecycle names get theirs, any other a custom one. */

@@ -1,5 +1,6 @@
 import type { Server } from "node:http";
 import type { InspectionEvent, Observer } from "xstate";
+import type { SlowConsumerPolicy } from "../actors/connection.js";
 import type { Codec } from "../protocols/codec.js";
 import { type EventSourceCodec, eventSource } from "../protocols/event-source.js";
 import { json } from "../protocols/json.js";
@@ -79,6 +80,12 @@ export interface BrokerOptions {
   readonly heartbeatTimeout?: number;
   /** How long a closing handshake may take before the socket is destroyed. Default 5 000. */
   readonly closeTimeout?: number;
+  /**
+   * How long a client may take to send a request's headers (HTTP and WebSocket upgrades alike)
+   * before the broker's own server answers 408 and closes the socket: the slow-loris guard.
+   * Default 60 000 ms, Node's own. Ignored with `server` (that server's settings apply).
+   */
+  readonly headersTimeout?: number;
   /** Receives every actor's inspection events (`@xstate.actor`, `.event`, `.snapshot`). */
   readonly inspect?: InspectionObserver;
   /**
@@ -115,17 +122,36 @@ export interface BrokerOptions {
    */
   readonly allowedOrigins?: readonly string[];
   /**
-   * Runs before a WebSocket upgrade, an SSE stream and every SSE POST: false refuses with 401,
-   * an object becomes `client.data`. Read credentials from headers or cookies (see README
-   * "Authentication"). Not applied to TCP.
+   * Runs before a WebSocket upgrade, an SSE stream and every SSE POST, and on a TCP client's
+   * first frame (`{"type":"auth","data":{"token":…}}`, seen as `authorization: Bearer <token>`):
+   * false refuses with 401 (TCP: an `unauthorized` frame and 1008), an object becomes
+   * `client.data`, `withExpiry(data, at)` adds an expiry. Read credentials from headers or
+   * cookies, never the URL (see README "Authentication").
    */
   readonly authenticate?: Authenticate;
+  /** How long a TCP client has to send its `auth` frame. Default 10 000 ms. */
+  readonly authTimeout?: number;
+  /** How long an expired client has to re-authenticate before 1008. Default 10 000 ms. */
+  readonly authGrace?: number;
   /** Rules on client-initiated operations (SSE subscriptions and posts): false answers 403. */
   readonly authorize?: Authorize;
   /** Per-connection inbound token bucket; frames over it are dropped. Off by default. */
   readonly rateLimit?: RateLimitOptions;
   /** Rooms one client may be in; a join over it is refused (`SB_ERR_LIMIT`). Default 100. */
   readonly maxRoomsPerClient?: number;
+  /**
+   * Unsent bytes one client may hold (every transport). Past it the client is `lagging`: its
+   * frames are skipped (and counted) until it drains, and the `slow` event fires. Default 1 MiB.
+   */
+  readonly maxBufferedBytes?: number;
+  /**
+   * What a lagging client is in for: `close` (default) closes it with 1013 (an SSE stream ends)
+   * if it has not drained within `lagTimeout`; `drop` keeps it and skips its frames until it
+   * drains. Either way a client that drains gets a `lagged` error frame with the skipped count.
+   */
+  readonly lagPolicy?: "close" | "drop";
+  /** How long a lagging client may take to drain under policy `close`. Default 5 000 ms. */
+  readonly lagTimeout?: number;
 }
 
 /** SSE options with every default filled in. */
@@ -151,6 +177,7 @@ export interface ResolvedOptions {
   readonly heartbeatInterval: number;
   readonly heartbeatTimeout: number;
   readonly closeTimeout: number;
+  readonly headersTimeout: number;
   readonly inspect: InspectionObserver | undefined;
   readonly inspector:
     | { readonly token: string | undefined; readonly payloads: boolean }
@@ -162,9 +189,13 @@ export interface ResolvedOptions {
   readonly maxConnections: number;
   readonly allowedOrigins: ReadonlySet<string> | undefined;
   readonly authenticate: Authenticate | undefined;
+  readonly authTimeout: number;
+  readonly authGrace: number;
   readonly authorize: Authorize | undefined;
   readonly rateLimit: RateLimit | undefined;
   readonly maxRoomsPerClient: number;
+  readonly maxBufferedBytes: number;
+  readonly slowConsumer: SlowConsumerPolicy;
 }
 
 function resolveInspector(option: BrokerOptions["inspector"]): ResolvedOptions["inspector"] {
@@ -207,6 +238,7 @@ export function resolveOptions(options: BrokerOptions): ResolvedOptions {
     heartbeatInterval: options.heartbeatInterval ?? Defaults.heartbeatInterval,
     heartbeatTimeout: options.heartbeatTimeout ?? Defaults.heartbeatTimeout,
     closeTimeout: options.closeTimeout ?? Defaults.closeTimeout,
+    headersTimeout: options.headersTimeout ?? Defaults.headersTimeout,
     inspect: options.inspect,
     inspector: resolveInspector(options.inspector),
     sse: resolveSse(options.sse),
@@ -218,10 +250,17 @@ export function resolveOptions(options: BrokerOptions): ResolvedOptions {
     maxConnections: options.maxConnections ?? Defaults.maxConnections,
     allowedOrigins: options.allowedOrigins ? new Set(options.allowedOrigins) : undefined,
     authenticate: options.authenticate,
+    authTimeout: options.authTimeout ?? Defaults.authTimeout,
+    authGrace: options.authGrace ?? Defaults.authGrace,
     authorize: options.authorize,
     rateLimit: options.rateLimit
       ? resolveRateLimit(options.rateLimit, Defaults.rateLimitMaxBreaches)
       : undefined,
     maxRoomsPerClient: options.maxRoomsPerClient ?? Defaults.maxRoomsPerClient,
+    maxBufferedBytes: options.maxBufferedBytes ?? Defaults.maxBufferedBytes,
+    slowConsumer: {
+      policy: options.lagPolicy ?? "close",
+      lagTimeout: options.lagTimeout ?? Defaults.lagTimeout,
+    },
   };
 }

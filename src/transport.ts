@@ -27,6 +27,10 @@ export type TransportEvent =
   | { readonly type: "socket.binary"; readonly byteLength: number }
   | { readonly type: "socket.pong" }
   | { readonly type: "socket.error"; readonly error: Error }
+  /** The unsent bytes passed the limit set by `limitBuffer`; frames are skipped from now on. */
+  | { readonly type: "socket.lagging"; readonly bufferedAmount: number }
+  /** The kernel took everything after a `socket.lagging`; `skipped` frames were not sent. */
+  | { readonly type: "socket.drained"; readonly skipped: number }
   | { readonly type: "socket.closed"; readonly code: number; readonly reason: string };
 
 export type TransportSink = (event: TransportEvent) => void;
@@ -48,6 +52,11 @@ export interface Transport {
   terminate(): void;
   /** Sends a liveness probe; the peer's answer arrives as `socket.pong`. */
   ping(): void;
+  /**
+   * Caps the bytes queued for this peer (see `OutboundValve`): past `maxBytes` the transport
+   * reports `socket.lagging` and skips frames until the buffer drains.
+   */
+  limitBuffer(maxBytes: number): void;
   /** Holds writes in user space until `uncork()` (coalescing a tick's frames into one write). */
   cork?(): void;
   uncork?(): void;

@@ -2,6 +2,7 @@ import type { ServerResponse } from "node:http";
 import { CloseCode } from "../constants.js";
 import type { OutboundFrame } from "../outbound-frame.js";
 import type { Transport, TransportSink } from "../transport.js";
+import { OutboundValve } from "./outbound-valve.js";
 
 /** The comment line written as a keepalive; EventSource ignores comments. */
 const KEEPALIVE = ": keepalive\n\n";
@@ -19,6 +20,7 @@ export class SseTransport implements Transport {
   /** Set when the server ends the stream, so the close is reported with the server's code. */
   #endedWith: number | undefined;
   #errored = false;
+  #valve: OutboundValve | undefined;
 
   constructor(response: ServerResponse, remoteAddress: string) {
     this.#response = response;
@@ -31,7 +33,14 @@ export class SseTransport implements Transport {
 
   send(frame: string | OutboundFrame): void {
     if (this.#response.writableEnded) return;
+    const valve = this.#valve;
+    if (valve && !valve.admit()) return;
     this.#response.write(typeof frame === "string" ? frame : frame.bytes);
+    valve?.check(this.#response.writableLength, this.#response, this.#sink);
+  }
+
+  limitBuffer(maxBytes: number): void {
+    this.#valve = new OutboundValve(maxBytes);
   }
 
   /** Ends the stream (SSE has no close frame: the client sees the stream end). */

@@ -3,6 +3,7 @@ import { CloseCode, Defaults } from "../constants.js";
 import type { OutboundFrame } from "../outbound-frame.js";
 import type { Transport, TransportEvent, TransportSink } from "../transport.js";
 import { createLineFramer, type LineFramer } from "./line-framer.js";
+import { OutboundValve } from "./outbound-valve.js";
 
 /**
  * Raw TCP as a `Transport`: newline-delimited JSON frames, one per line (see line-framer.ts).
@@ -103,6 +104,10 @@ export class TcpTransport implements Transport {
   /** Set by `close()`: the code `socket.closed` reports, whatever the peer does next. */
   #closing: { readonly code: number; readonly reason: string } | undefined;
   #failed = false;
+  #valve: OutboundValve | undefined;
+  /** Set while `takeFirstFrame` waits: the next frame goes to it instead of the sink. */
+  #firstFrame: ((frame: string | undefined) => void) | undefined;
+  #reading = false;
 
   constructor(socket: Socket, options: TcpTransportOptions) {
     this.#socket = socket;
@@ -120,13 +125,18 @@ export class TcpTransport implements Transport {
   }
 
   send(frame: string | OutboundFrame): void {
-    if (typeof frame === "string") {
-      this.#write(`${frame}\n`);
-      return;
-    }
     if (!this.#writable()) return;
-    // Shared by every recipient of a broadcast: the line (frame + newline) is built once.
-    this.#socket.write(frame.wireForm(TCP_LINE_FORM, toLine));
+    const valve = this.#valve;
+    if (valve && !valve.admit()) return;
+    // A broadcast's frame is shared by every recipient: its line (frame + newline) is built once.
+    this.#socket.write(
+      typeof frame === "string" ? `${frame}\n` : frame.wireForm(TCP_LINE_FORM, toLine),
+    );
+    valve?.check(this.#socket.writableLength, this.#socket, this.#sink);
+  }
+
+  limitBuffer(maxBytes: number): void {
+    this.#valve = new OutboundValve(maxBytes);
   }
 
   /** Writes the close line, then FIN; `socket.closed` reports `code` once the socket is gone. */
@@ -154,8 +164,44 @@ export class TcpTransport implements Transport {
     this.#sink = sink;
     const early = this.#early;
     this.#early = [];
-    for (const event of early) sink(event);
+    // Handed over once the binder has finished (the supervisor starts the actor right after
+    // binding): events from before `bind` — a frame pipelined behind the auth frame, a socket
+    // that closed early — must reach a running actor, not be dropped by one not yet started.
+    if (early.length > 0) queueMicrotask(() => early.forEach(sink));
+    this.#startReading();
+  }
+
+  /**
+   * Reads before `bind` to take the connection's first frame (the TCP `auth` frame): resolves
+   * with it, or undefined when none comes within `timeoutMs` or the peer goes away. Reading
+   * pauses after it, so what the client sends next waits in the kernel until `bind`.
+   */
+  takeFirstFrame(timeoutMs: number): Promise<string | undefined> {
+    return new Promise((resolve) => {
+      const socket = this.#socket;
+      const done = (frame: string | undefined) => {
+        clearTimeout(timer);
+        socket.off("close", onClose);
+        this.#firstFrame = undefined;
+        socket.pause();
+        resolve(frame);
+      };
+      const onClose = () => done(undefined);
+      const timer = setTimeout(() => done(undefined), timeoutMs);
+      timer.unref();
+      socket.once("close", onClose);
+      this.#firstFrame = done;
+      this.#startReading();
+    });
+  }
+
+  #startReading(): void {
     if (this.#socket.destroyed) return;
+    if (this.#reading) {
+      this.#socket.resume();
+      return;
+    }
+    this.#reading = true;
     this.#socket.on("data", (chunk: Buffer) => this.#onData(chunk));
   }
 
@@ -168,7 +214,8 @@ export class TcpTransport implements Transport {
   }
 
   #emit(event: TransportEvent): void {
-    if (this.#sink) this.#sink(event);
+    if (this.#firstFrame && event.type === "socket.message") this.#firstFrame(event.frame);
+    else if (this.#sink) this.#sink(event);
     else this.#early.push(event);
   }
 

@@ -2,6 +2,7 @@ import * as ws from "ws";
 import { WebSocket } from "ws";
 import type { OutboundFrame } from "../outbound-frame.js";
 import type { Transport, TransportSink } from "../transport.js";
+import { OutboundValve } from "./outbound-valve.js";
 
 // Options for every text frame: the payload is already encoded; never compress (permessage-
 // deflate is off on the server) and never mask (servers must not).
@@ -20,9 +21,16 @@ interface FrameWriter {
   sendFrame(list: Buffer[], callback?: (error?: Error) => void): void;
 }
 
-/** The TCP socket under a ws socket (ws keeps it in `_socket`), to cork it for a tick. */
-function rawSocketOf(socket: WebSocket): { cork(): void; uncork(): void } {
-  return (socket as unknown as { _socket: { cork(): void; uncork(): void } })._socket;
+/** The TCP socket under a ws socket (ws keeps it in `_socket`): to cork it, to await `drain`. */
+interface RawSocket {
+  readonly writableCorked: number;
+  cork(): void;
+  uncork(): void;
+  once(event: "drain", listener: () => void): unknown;
+}
+
+function rawSocketOf(socket: WebSocket): RawSocket {
+  return (socket as unknown as { _socket: RawSocket })._socket;
 }
 
 function frameWriterOf(socket: WebSocket): FrameWriter {
@@ -46,6 +54,8 @@ export class WebSocketTransport implements Transport {
   readonly kind = "websocket";
   readonly remoteAddress: string;
   readonly #socket: WebSocket;
+  #sink: TransportSink | undefined;
+  #valve: OutboundValve | undefined;
 
   constructor(socket: WebSocket, remoteAddress: string) {
     this.#socket = socket;
@@ -57,13 +67,24 @@ export class WebSocketTransport implements Transport {
   }
 
   send(frame: string | OutboundFrame): void {
+    const valve = this.#valve;
+    if (valve && !valve.admit()) return;
     if (typeof frame === "string") {
       this.#socket.send(frame, TEXT_FRAME);
-      return;
+    } else {
+      // Shared by every recipient: framed once, written as one buffer, never copied.
+      if (this.#socket.readyState !== WebSocket.OPEN) return;
+      frameWriterOf(this.#socket).sendFrame([frame.wireForm(WEBSOCKET_FORM, buildWebSocketFrame)]);
     }
-    // Shared by every recipient: framed once, written as one buffer, never copied.
-    if (this.#socket.readyState !== WebSocket.OPEN) return;
-    frameWriterOf(this.#socket).sendFrame([frame.wireForm(WEBSOCKET_FORM, buildWebSocketFrame)]);
+    // While corked for a tick's batch nothing has been offered to the kernel yet: the backlog
+    // is measured once the batch is written (see `uncork`).
+    const raw = rawSocketOf(this.#socket);
+    if (valve && raw.writableCorked === 0)
+      valve.check(this.#socket.bufferedAmount, raw, this.#sink);
+  }
+
+  limitBuffer(maxBytes: number): void {
+    this.#valve = new OutboundValve(maxBytes);
   }
 
   close(code: number, reason: string): void {
@@ -79,7 +100,9 @@ export class WebSocketTransport implements Transport {
   }
 
   uncork(): void {
-    rawSocketOf(this.#socket).uncork();
+    const raw = rawSocketOf(this.#socket);
+    raw.uncork();
+    this.#valve?.check(this.#socket.bufferedAmount, raw, this.#sink);
   }
 
   ping(): void {
@@ -87,6 +110,7 @@ export class WebSocketTransport implements Transport {
   }
 
   bind(sink: TransportSink): void {
+    this.#sink = sink;
     const socket = this.#socket;
     socket.on("message", (data, isBinary) => {
       if (isBinary) {

@@ -10,6 +10,7 @@ import {
   type ConnectionNotice,
   connectionMachine,
   type HeartbeatSettings,
+  type SlowConsumerPolicy,
 } from "../../actors/connection.js";
 import type { ActorHooks, CloseInfo, ConnectionRecord } from "../../actors/hooks.js";
 import { ActorSystemPool } from "../../actors/system-pool.js";
@@ -46,6 +47,7 @@ export function fakeTransport(): FakeTransport {
     send(frame) {
       frames.push(frame);
     },
+    limitBuffer() {},
     close(code, reason) {
       closes.push({ code, reason });
     },
@@ -75,6 +77,7 @@ export interface HookCalls {
   readonly received: { readonly id: string; readonly message: InboundMessage }[];
   readonly disconnected: { readonly record: ConnectionRecord; readonly info: CloseInfo }[];
   readonly failed: { readonly id: string | undefined; readonly error: BrokerError }[];
+  readonly lagging: { readonly id: string; readonly bufferedAmount: number }[];
 }
 
 export interface RecordingHooks extends ActorHooks {
@@ -88,6 +91,7 @@ export function recordingHooks(): RecordingHooks {
     received: [],
     disconnected: [],
     failed: [],
+    lagging: [],
   };
   return {
     calls,
@@ -96,6 +100,8 @@ export function recordingHooks(): RecordingHooks {
     received: (id, message) => calls.received.push({ id, message }),
     disconnected: (record, info) => calls.disconnected.push({ record, info }),
     failed: (id, error) => calls.failed.push({ id, error }),
+    lagging: (id, bufferedAmount) => calls.lagging.push({ id, bufferedAmount }),
+    reauthenticate: () => {},
   };
 }
 
@@ -150,6 +156,8 @@ export interface ConnectionActorOptions {
   /** Off unless given. */
   readonly heartbeat?: HeartbeatSettings;
   readonly closeTimeout?: number;
+  /** Default: policy `close` after 5 s. */
+  readonly slowConsumer?: SlowConsumerPolicy;
 }
 
 /**
@@ -176,6 +184,7 @@ export function connectionActor(
       heartbeat: options.heartbeat ?? { interval: 0, timeout: 0 },
       closeTimeout: options.closeTimeout ?? 5_000,
       hooks,
+      slowConsumer: options.slowConsumer ?? { policy: "close", lagTimeout: 5_000 },
     },
   });
   ref.subscribe({ error: (error) => supervisor.send({ type: "connection.failed", id, error }) });

@@ -45,13 +45,13 @@ describe("client request", () => {
   it("rejects with timeout when no ack comes in time", async () => {
     const { broker: server, url } = await broker();
     // The never-settling listener first: an ack answers with the first listener's result.
-    server.on("slow", () => new Promise(() => {}));
-    const heard = nextEvent<[ClientHandle, unknown]>(server, "slow");
+    server.on("stall", () => new Promise(() => {}));
+    const heard = nextEvent<[ClientHandle, unknown]>(server, "stall");
     const client = connectTo(url);
     await client.ready();
-    const error = await rejection(client.request("slow", 1, { timeout: 50 }));
+    const error = await rejection(client.request("stall", 1, { timeout: 50 }));
     expect(error.code).toBe("timeout");
-    expect(error.message).toBe('Request "slow" timed out after 50 ms');
+    expect(error.message).toBe('Request "stall" timed out after 50 ms');
     // It was sent all the same: the broker's listener got it.
     expect((await heard)[1]).toBe(1);
   });
@@ -69,10 +69,10 @@ describe("client request", () => {
 
   it("rejects pending requests with closed on close()", async () => {
     const { broker: server, url } = await broker();
-    server.on("slow", () => new Promise(() => {}));
+    server.on("stall", () => new Promise(() => {}));
     const client = connectTo(url);
     await client.ready();
-    const pending = client.request("slow", 1);
+    const pending = client.request("stall", 1);
     const closing = client.close();
     expect((await rejection(pending)).code).toBe("closed");
     await closing;
@@ -81,11 +81,11 @@ describe("client request", () => {
   it("rejects a request sent on a connection that drops with disconnected", async () => {
     const { broker: server, url } = await broker();
     // The never-settling listener first: an ack answers with the first listener's result.
-    server.on("slow", () => new Promise(() => {}));
-    const heard = nextEvent<[ClientHandle, unknown]>(server, "slow");
+    server.on("stall", () => new Promise(() => {}));
+    const heard = nextEvent<[ClientHandle, unknown]>(server, "stall");
     const client = connectTo(url, { reconnect: false });
     await client.ready();
-    const pending = client.request("slow", 1);
+    const pending = client.request("stall", 1);
     await heard;
     const closing = server.close();
     expect((await rejection(pending)).code).toBe("disconnected");

@@ -28,6 +28,8 @@ export interface TestClient {
 export interface ConnectOptions {
   readonly protocols?: string | string[];
   readonly autoPong?: boolean;
+  /** Extra request headers for the upgrade (e.g. `authorization`). */
+  readonly headers?: Record<string, string>;
 }
 
 export async function connectClient(
@@ -36,6 +38,7 @@ export async function connectClient(
 ): Promise<TestClient> {
   const socket = new WebSocket(url, options.protocols, {
     autoPong: options.autoPong ?? true,
+    ...(options.headers ? { headers: options.headers } : {}),
   });
   const pending: string[] = [];
   const waiters: Array<(frame: string) => void> = [];

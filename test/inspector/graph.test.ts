@@ -48,15 +48,21 @@ describe("machineGraph", () => {
         target: "open",
         event: "connection.registered",
         kind: "event",
-        actions: [],
+        actions: ["announceConnect"],
       },
     ]);
     const closed = graph.transitions.filter((t) => t.event === "socket.closed");
     expect(closed.map((t) => `${t.source}->${t.target}`).sort()).toEqual([
       "closing->closed",
       "connecting->closed",
+      "expired->closed",
       "open->closed",
     ]);
+    expect(edge(graph.transitions, "open", "socket.lagging")[0]?.target).toBe("open.lagging");
+    expect(edge(graph.transitions, "open.lagging", "socket.drained")[0]?.target).toBe(
+      "open.alive",
+    );
+    expect(edge(graph.transitions, "expired", "auth.renewed")[0]?.target).toBe("open");
     expect(edge(graph.transitions, "open.probing", "socket.pong")[0]?.target).toBe("open.alive");
   });
 

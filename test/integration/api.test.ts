@@ -65,7 +65,7 @@ describe("acknowledgements (JSON codec)", () => {
       const [a, b] = data as [number, number];
       return a + b;
     });
-    broker.on("slow", async () => "done");
+    broker.on("stall", async () => "done");
     broker.on("fail", () => {
       throw new Error("nope");
     });
@@ -73,7 +73,7 @@ describe("acknowledgements (JSON codec)", () => {
     const client = await connectClient(url);
     client.send(JSON.stringify({ type: "add", data: [2, 3], id: 1 }));
     expect(await client.nextJson()).toEqual({ type: "ack", id: 1, data: 5 });
-    client.send(JSON.stringify({ type: "slow", id: 2 }));
+    client.send(JSON.stringify({ type: "stall", id: 2 }));
     expect(await client.nextJson()).toEqual({ type: "ack", id: 2, data: "done" });
     client.send(JSON.stringify({ type: "fail", id: 3 }));
     expect(await client.nextJson()).toEqual({ type: "ack", id: 3, error: { message: "nope" } });

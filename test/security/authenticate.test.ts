@@ -1,11 +1,10 @@
-import type { IncomingMessage } from "node:http";
 import { describe, expect, it } from "vitest";
-import type { BrokerError, ClientHandle } from "../../src/index.js";
+import type { AuthRequest, BrokerError, ClientHandle } from "../../src/index.js";
 import { nextEvent, startBroker } from "../helpers/test-broker.js";
 import { openWith, probe, upgradeStatus } from "./http-probe.js";
 
 /** The kind of check an application writes: a bearer token from a header, never the URL. */
-async function byBearer(request: IncomingMessage): Promise<{ user: string } | false> {
+async function byBearer(request: AuthRequest): Promise<{ user: string } | false> {
   await new Promise((resolve) => setTimeout(resolve, 5));
   const header = request.headers.authorization ?? "";
   return header === "Bearer alice-token" ? { user: "alice" } : false;
