@@ -175,6 +175,10 @@ export const connectionMachine = setup({
     heartbeatTimeout: ({ context }) => context.heartbeat.timeout,
     closeTimeout: ({ context }) => context.closeTimeout,
     lagTimeout: ({ context }) => context.slowConsumer.lagTimeout,
+    // A ping cannot get past a lagging client's backlog, but the backlog stops growing while it
+    // lags (frames are skipped), so a live peer drains it; one that has not within a whole
+    // heartbeat cycle is treated as gone, as a missed pong would be.
+    lagDeadline: ({ context }) => context.heartbeat.interval + context.heartbeat.timeout,
     authGrace: ({ context }) => context.auth?.grace ?? 0,
   },
   guards: {
@@ -344,7 +348,7 @@ export const connectionMachine = setup({
         },
         lagging: {
           description:
-            "The peer reads slower than it is sent to: frames are skipped until it drains; policy close ends it after lagTimeout.",
+            "The peer reads slower than it is sent to: frames are skipped until it drains; policy close ends it after lagTimeout, and one that never drains within a heartbeat cycle is gone.",
           entry: "reportLagging",
           on: {
             "socket.drained": { target: "alive", actions: "reportSkipped" },
@@ -354,6 +358,11 @@ export const connectionMachine = setup({
               guard: "closesWhenLagging",
               target: "#connection.closing",
               actions: "recordSlowConsumerClose",
+            },
+            lagDeadline: {
+              guard: "heartbeatEnabled",
+              target: "#connection.closed",
+              actions: ["recordHeartbeatTimeout", "terminateTransport"],
             },
           },
         },

@@ -402,7 +402,17 @@ export const supervisorMachine = setup({
     draining: {
       description: "Shutting down: timers stopped, every client asked to close; no new clients.",
       entry: ["stopAllTimers", "closeAllConnections"],
-      always: { guard: "noConnections", target: "stopped" },
+      always: { guard: "noConnections", target: "settling" },
+      on: {
+        "connection.accept": { actions: "refuseConnection" },
+      },
+    },
+    settling: {
+      description:
+        "Every connection has closed; what the last disconnect listeners asked for is still applied.",
+      // The last `disconnect` listeners run inside this step and their calls (a goodbye
+      // broadcast) wait in the mailbox behind it; a delayed event comes after them.
+      after: { 0: { target: "stopped" } },
       on: {
         "connection.accept": { actions: "refuseConnection" },
       },

@@ -144,7 +144,7 @@ export class Broker<TData extends object = ClientData> {
     );
     this.#dispatcher = new ListenerDispatcher<TData>(this.#listeners, {
       codecOf: (id) => this.#supervisor.getSnapshot().context.registry.get(id)?.codec,
-      sendFrame: (id, frame) => this.#supervisor.send({ type: "client.frame", id, frame }),
+      sendFrame: (id, frame) => this.#tell({ type: "client.frame", id, frame }),
     });
     const inspectorSetup = this.#options.inspector;
     this.#inspector = inspectorSetup
@@ -161,7 +161,7 @@ export class Broker<TData extends object = ClientData> {
       listeners: this.#listeners,
       apply: (event) => {
         // Messages still arriving while the adapter closes find the supervisor stopped.
-        if (this.#supervisor.getSnapshot().status === "active") this.#supervisor.send(event);
+        this.#tell(event);
       },
       registry: () => this.#supervisor.getSnapshot().context.registry,
       report: (error) => this.#dispatcher.report(undefined, error),
@@ -353,7 +353,7 @@ export class Broker<TData extends object = ClientData> {
     const { room, except } = options;
     const excluded =
       except === undefined ? undefined : new Set(typeof except === "string" ? [except] : except);
-    this.#supervisor.send({ type: "broadcast", payload, room, except: excluded });
+    this.#tell({ type: "broadcast", payload, room, except: excluded });
   }
 
   /**
@@ -410,7 +410,7 @@ export class Broker<TData extends object = ClientData> {
   }
 
   clearInterval(timer: TimerId): void {
-    this.#supervisor.send({ type: "timer.clear", timerId: timer });
+    this.#tell({ type: "timer.clear", timerId: timer });
   }
 
   /** Calls `callback` once after `ms` unless cleared or the broker closes first. */
@@ -419,7 +419,7 @@ export class Broker<TData extends object = ClientData> {
   }
 
   clearTimeout(timer: TimerId): void {
-    this.#supervisor.send({ type: "timer.clear", timerId: timer });
+    this.#tell({ type: "timer.clear", timerId: timer });
   }
 
   /** Every connected client by id, live. */
@@ -556,7 +556,7 @@ export class Broker<TData extends object = ClientData> {
   #startTimer(kind: "interval" | "timeout", callback: () => unknown, ms: number): TimerId {
     this.#timerSequence += 1;
     const timerId = `${kind}-${this.#timerSequence}`;
-    this.#supervisor.send({ type: "timer.set", timerId, kind, ms, callback });
+    this.#tell({ type: "timer.set", timerId, kind, ms, callback });
     return timerId;
   }
 
@@ -565,16 +565,21 @@ export class Broker<TData extends object = ClientData> {
    * publishes it when the id may live on another node. True when the client is here, or when
    * the command can go out to the other nodes.
    */
+  /** Hands an event to the supervisor; after `close()` it has stopped and calls do nothing. */
+  #tell(event: SupervisorEvent): void {
+    if (this.#supervisor.getSnapshot().status === "active") this.#supervisor.send(event);
+  }
+
   #toClient(id: string, event: SupervisorEvent): boolean {
     const local = this.#handles.has(id);
     if (!local && !this.#cluster.clustered) return false;
-    this.#supervisor.send(event);
+    this.#tell(event);
     return local || this.#cluster.reachable;
   }
 
   #disconnect(id: string, code: number, reason: string): boolean {
     if (!this.#handles.has(id)) return false;
-    this.#supervisor.send({ type: "client.close", id, code, reason });
+    this.#tell({ type: "client.close", id, code, reason });
     return true;
   }
 

@@ -8,6 +8,7 @@ import {
   separator,
 } from "../index.js";
 import {
+  authority,
   COMMON_OPTIONS,
   integerOption,
   type OptionsConfig,
@@ -15,6 +16,7 @@ import {
   portOption,
 } from "./args.js";
 import { messageOf, nextSignal, printLine } from "./io.js";
+import { clientCount, DEFAULT_SHUTDOWN_TIMEOUT_MS, drainWithin } from "./shutdown.js";
 import { LISTEN_USAGE, UsageError } from "./usage.js";
 
 const OPTIONS = {
@@ -27,6 +29,8 @@ const OPTIONS = {
   inspector: { type: "boolean" },
   redis: { type: "string" },
   "redis-prefix": { type: "string" },
+  tcp: { type: "string" },
+  "shutdown-timeout": { type: "string", default: String(DEFAULT_SHUTDOWN_TIMEOUT_MS) },
 } as const satisfies OptionsConfig;
 
 const PROTOCOLS = ["separator", "json"] as const;
@@ -43,6 +47,10 @@ export interface ListenSettings {
   readonly inspector: boolean;
   /** Redis to share with other brokers, and the cluster's prefix there. */
   readonly redis: { readonly url: string; readonly prefix: string | undefined } | undefined;
+  /** The TCP endpoint's port (0 picks one), or undefined for no TCP endpoint. */
+  readonly tcp: number | undefined;
+  /** How long a SIGTERM/SIGINT drain may take before the process exits anyway. */
+  readonly shutdownTimeout: number;
 }
 
 /** `switchboard listen`'s settings, `"help"` for `-h`, or a `UsageError`. */
@@ -76,12 +84,19 @@ export function parseListen(args: readonly string[]): ListenSettings | "help" {
     protocol,
     inspector: values.inspector ?? false,
     redis: redis === undefined ? undefined : { url: redis, prefix: values["redis-prefix"] },
+    tcp:
+      values.tcp === undefined
+        ? undefined
+        : integerOption("tcp", values.tcp, LISTEN_USAGE, 0, 65_535),
+    shutdownTimeout: integerOption("shutdown-timeout", values["shutdown-timeout"], LISTEN_USAGE, 1),
   };
 }
 
 /**
- * Runs a broker until SIGINT or SIGTERM, then drains it (WebSocket clients get 1001, streams
- * end). Resolves with the exit code: 0 after a drain, 1 when it cannot listen.
+ * Runs a broker until SIGINT or SIGTERM, then drains it: no new connections, queued frames
+ * delivered, WebSocket and TCP clients closed with 1001, streams ended. Resolves with the exit
+ * code: 0 after a drain, 1 when it cannot listen. A drain still running after the shutdown
+ * timeout ends the process with 0 there and then; a second signal ends it at once.
  */
 export async function listen(args: readonly string[]): Promise<number> {
   const settings = parseListen(args);
@@ -102,12 +117,14 @@ export async function listen(args: readonly string[]): Promise<number> {
     ...(settings.debug ? { inspect: transitionLogger(debug) } : {}),
     ...(settings.inspector ? { inspector: true } : {}),
     ...(settings.redis ? { adapter: redisAdapter(settings.redis) } : {}),
+    ...(settings.tcp === undefined ? {} : { tcp: { port: settings.tcp } }),
   });
   addRoomCommands(broker);
 
   let url: string;
+  let tcp: { readonly host: string; readonly port: number } | undefined;
   try {
-    ({ url } = await broker.listen());
+    ({ url, tcp } = await broker.listen());
   } catch (error) {
     printLine(process.stderr, `switchboard listen: cannot listen: ${messageOf(error)}`);
     await broker.close();
@@ -116,10 +133,30 @@ export async function listen(args: readonly string[]): Promise<number> {
   const { host } = new URL(url);
   printLine(process.stdout, `listening on ${url} and http://${host}/events/<channel>`);
   if (settings.inspector) printLine(process.stdout, `inspector on http://${host}/_inspect`);
+  if (tcp) printLine(process.stdout, `tcp on ${authority(tcp.host, tcp.port)}`);
 
+  // nextSignal() lets go of its handlers when the first signal comes, so a second one gets
+  // Node's default: the process ends at once, killed by that signal.
   const signal = await nextSignal();
-  if (settings.debug) debug(`${signal}: closing`);
-  await broker.close();
+  const limit = settings.shutdownTimeout;
+  const open = broker.clients.size;
+  // close() stops accepting before it returns: from here on a new connection is refused.
+  const closing = broker.close();
+  printLine(
+    process.stderr,
+    `switchboard listen: ${signal}: closing ${clientCount(open)}, ` +
+      `waiting up to ${limit} ms (signal again to quit at once)`,
+  );
+  if ((await drainWithin(closing, limit)) === "timed out") {
+    printLine(
+      process.stderr,
+      `switchboard listen: still draining after ${limit} ms: ` +
+        `exiting, cutting off ${clientCount(broker.clients.size)}`,
+    );
+    // A stop that was asked for and carried out is a success for systemd and Kubernetes alike;
+    // exiting is what cuts the rest off (the kernel closes their sockets).
+    process.exit(0);
+  }
   return 0;
 }
 

@@ -18,12 +18,14 @@ Run \`switchboard <command> --help\` for a command's options.
 `;
 
 export const LISTEN_USAGE = `usage: switchboard listen [-h] [-H HOST] [-P PORT] [-d] [-j] [-k KEEPALIVE] [-i]
-                          [--protocol separator|json] [--inspector]
+                          [--protocol separator|json] [--inspector] [--tcp PORT]
                           [--redis URL [--redis-prefix PREFIX]]
+                          [--shutdown-timeout MS]
 
 Runs a broker: WebSocket clients on ws://HOST:PORT/ws, event streams on
 GET http://HOST:PORT/events/<channel>, events posted to
-POST http://HOST:PORT/events/<channel>/<action> (as \`switchboard request\` does).
+POST http://HOST:PORT/events/<channel>/<action> (as \`switchboard request\` does),
+and with --tcp, TCP clients speaking one JSON frame per line.
 
 options:
   -h, --help            show this help message and exit
@@ -42,13 +44,21 @@ options:
                         broadcasts, room posts and joins reach their clients too;
                         refuses to start when Redis cannot be reached
   --redis-prefix PREFIX the cluster's name in Redis (default switchboard)
+  --tcp PORT            also take TCP clients on PORT (0 picks a free one):
+                        newline-delimited frames of the json protocol
+  --shutdown-timeout MS how long the drain on SIGINT or SIGTERM may take
+                        (default 10000); past it the process exits 0 anyway
 
 WebSocket clients get what is posted to the channels they join by sending
   #join|<channel>  #leave|<channel>                        (separator protocol)
   {"type":"join","data":"<channel>"}  {"type":"leave",...} (json protocol)
-answered #joined|<channel>, #left|<channel> (json: "joined", "left"). Other
-frames are ignored. SIGINT or SIGTERM closes every client (WebSocket code 1001,
-streams end) and exits 0.
+answered #joined|<channel>, #left|<channel> (json: "joined", "left"); TCP
+clients send the json ones. Other frames are ignored.
+
+SIGINT or SIGTERM drains the broker: no new connections, frames already queued
+delivered, every client closed (WebSocket and TCP code 1001, streams end), then
+exit 0. A drain longer than --shutdown-timeout is cut short, still with exit 0;
+a second signal quits at once.
 `;
 
 export const CLIENT_USAGE = `usage: switchboard client [-h] [-H HOST] [-P PORT] [-d] [-r RETRY] token

@@ -134,6 +134,9 @@ describe("supervisorMachine", () => {
       transports.get("b")?.push({ type: "socket.closed", code: 1001, reason: "" });
       expect(supervisor.getSnapshot().value).toBe("draining");
       transports.get("c")?.push({ type: "socket.closed", code: 1001, reason: "" });
+      // The last disconnect listeners' calls are applied before it stops (a timer's step later).
+      expect(supervisor.getSnapshot().value).toBe("settling");
+      vi.advanceTimersByTime(1);
 
       const stopped = await waitFor(supervisor, (snapshot) => snapshot.status === "done");
       expect(stopped.value).toBe("stopped");
@@ -144,6 +147,7 @@ describe("supervisorMachine", () => {
     it("stops at once when there are no connections", () => {
       const { supervisor } = startSupervisor();
       supervisor.send(SHUTDOWN);
+      vi.advanceTimersByTime(1);
       expect(supervisor.getSnapshot().value).toBe("stopped");
       expect(supervisor.getSnapshot().status).toBe("done");
     });
@@ -154,6 +158,7 @@ describe("supervisorMachine", () => {
       supervisor.send(SHUTDOWN);
       vi.advanceTimersByTime(1_000);
       expect(transport.calls.terminate).toBe(1);
+      vi.advanceTimersByTime(1);
       expect(supervisor.getSnapshot().status).toBe("done");
     });
 
@@ -180,6 +185,7 @@ describe("supervisorMachine", () => {
       expect(hooks.calls.admitted.map(({ id }) => id)).toEqual(["a"]);
 
       transports.get("a")?.push({ type: "socket.closed", code: 1001, reason: "" });
+      vi.advanceTimersByTime(1);
       expect(supervisor.getSnapshot().status).toBe("done");
     });
 
@@ -221,6 +227,7 @@ describe("supervisorMachine", () => {
       }
       expect(registry().size).toBe(0);
       expect(hooks.calls.disconnected).toHaveLength(6_000);
+      vi.advanceTimersByTime(1);
       expect(supervisor.getSnapshot().status).toBe("done");
       expect(new Set(refs.map((ref) => ref.getSnapshot().status))).toEqual(new Set(["done"]));
       expect(new Set(shards.map(pending))).toEqual(new Set([0]));

@@ -82,7 +82,9 @@ describe("switchboard listen", () => {
       stream: "stderr",
     });
     await listen.stop("SIGTERM");
-    expect(listen.lines("stderr")).toContain("debug: SIGTERM: closing");
+    expect(listen.lines("stderr")).toContainEqual(
+      expect.stringMatching(/^switchboard listen: SIGTERM: closing 1 client, /),
+    );
     expect(
       listen.lines("stderr").some((line) => /^debug: supervisor \S+ stopped /.test(line)),
     ).toBe(true);

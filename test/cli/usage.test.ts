@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { DEFAULT_SHUTDOWN_TIMEOUT_MS } from "../../src/cli/shutdown.js";
 import { runCli } from "./cli-process.js";
 
 describe("switchboard usage", () => {
@@ -59,6 +60,9 @@ describe("switchboard usage", () => {
     [["listen", "-P", "eighty"], "Invalid port"],
     [["listen", "-k", "0"], "Invalid keepalive"],
     [["listen", "--protocol", "xml"], "Invalid protocol"],
+    [["listen", "--shutdown-timeout", "0"], "Invalid shutdown-timeout"],
+    [["listen", "--shutdown-timeout", "5s"], "Invalid shutdown-timeout"],
+    [["listen", "--tcp", "65536"], "Invalid tcp"],
     [["client", "news", "-r", "soon"], "Invalid retry"],
     [["request", "news", "update", "-P", "1.5"], "Invalid port"],
   ])("refuses the value in %j with usage and exit 2", async (args, why) => {
@@ -66,6 +70,15 @@ describe("switchboard usage", () => {
     expect(result).toMatchObject({ code: 2, stdout: "" });
     expect(result.stderr).toContain(why);
     expect(result.stderr).toContain(`usage: switchboard ${args[0]} `);
+  });
+
+  it("documents listen's --tcp and --shutdown-timeout, with the default the code uses", async () => {
+    const { stdout } = await runCli(["listen", "--help"]);
+    expect(stdout).toMatch(/^ {2}--tcp PORT {12}\S/m);
+    expect(stdout).toMatch(/^ {2}--shutdown-timeout MS \S/m);
+    expect(stdout).toContain(
+      `(default ${DEFAULT_SHUTDOWN_TIMEOUT_MS}); past it the process exits 0`,
+    );
   });
 
   it("refuses an unknown command, or none, with the main usage and exit 2", async () => {

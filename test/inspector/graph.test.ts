@@ -59,9 +59,7 @@ describe("machineGraph", () => {
       "open->closed",
     ]);
     expect(edge(graph.transitions, "open", "socket.lagging")[0]?.target).toBe("open.lagging");
-    expect(edge(graph.transitions, "open.lagging", "socket.drained")[0]?.target).toBe(
-      "open.alive",
-    );
+    expect(edge(graph.transitions, "open.lagging", "socket.drained")[0]?.target).toBe("open.alive");
     expect(edge(graph.transitions, "expired", "auth.renewed")[0]?.target).toBe("open");
     expect(edge(graph.transitions, "open.probing", "socket.pong")[0]?.target).toBe("open.alive");
   });

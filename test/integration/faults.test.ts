@@ -196,4 +196,23 @@ describe("close()", () => {
     expect(broker.inspect().supervisor.timers).toEqual([]);
     await expect(broker.listen()).rejects.toMatchObject({ code: ErrorCode.INVALID_STATE });
   });
+
+  it("makes every call after it a quiet no-op (no xstate 'sent to stopped actor' warning)", async () => {
+    const broker = createBroker({ port: 0 });
+    await broker.listen();
+    await broker.close();
+    const warnings: unknown[] = [];
+    const original = console.warn;
+    console.warn = (...args: unknown[]) => warnings.push(args);
+    try {
+      broker.broadcast("late");
+      broker.broadcast("late", { room: "r" });
+      expect(broker.whisper("ghost", "late")).toBe(false);
+      broker.clearTimeout(broker.setTimeout(() => {}, 1));
+      broker.clearInterval(broker.setInterval(() => {}, 1));
+    } finally {
+      console.warn = original;
+    }
+    expect(warnings).toEqual([]);
+  });
 });
