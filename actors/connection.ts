@@ -14,6 +14,8 @@ import { BrokerError, ErrorCode, wireCode } from "../src/errors.js";
 import { type BucketState, fullBucket, type RateLimit, spend } from "../src/rate-limit.js";
 import {
   INVALID_UTF8_ERROR_CODES,
+  POLICY_ERROR_CODES,
+  PROTOCOL_ERROR_CODES,
   TOO_LARGE_ERROR_CODES,
   type Transport,
   type TransportEvent,
@@ -114,7 +116,13 @@ function transportFailure(error: Error): BrokerError {
       closeCode: CloseCode.MESSAGE_TOO_BIG,
     });
   }
-  const closeCode = INVALID_UTF8_ERROR_CODES.has(code) ? CloseCode.INVALID_PAYLOAD : undefined;
+  const closeCode = INVALID_UTF8_ERROR_CODES.has(code)
+    ? CloseCode.INVALID_PAYLOAD
+    : PROTOCOL_ERROR_CODES.has(code)
+      ? CloseCode.PROTOCOL_ERROR
+      : POLICY_ERROR_CODES.has(code)
+        ? CloseCode.POLICY_VIOLATION
+        : undefined;
   return new BrokerError(ErrorCode.TRANSPORT_FAILED, `Transport failed: ${error.message}`, {
     cause: error,
     ...(closeCode ? { closeCode } : {}),

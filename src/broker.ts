@@ -195,7 +195,9 @@ export class Broker<TData extends object = ClientData> {
           report: (error) => this.#dispatcher.report(undefined, error),
         })
       : undefined;
-    this.#http = new HttpFront(this.#options.server);
+    this.#http = new HttpFront(this.#options.server, {
+      headersTimeout: this.#options.headersTimeout,
+    });
     const gate = new AdmissionGate({
       allowedOrigins: this.#options.allowedOrigins,
       maxConnections: this.#options.maxConnections,

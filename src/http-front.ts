@@ -1,4 +1,10 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import {
+  createServer,
+  type IncomingMessage,
+  type Server,
+  type ServerOptions,
+  type ServerResponse,
+} from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import { rejectUpgrade } from "./transports/reject-upgrade.js";
@@ -7,6 +13,35 @@ import { rejectUpgrade } from "./transports/reject-upgrade.js";
 export type RequestRoute = (request: IncomingMessage, response: ServerResponse) => boolean;
 /** Takes an upgrade it recognises and returns true, or returns false. */
 export type UpgradeRoute = (request: IncomingMessage, socket: Duplex, head: Buffer) => boolean;
+
+export interface HttpFrontOptions {
+  /** The owned server's `headersTimeout` (ms); Node's default (60 000) when absent. */
+  readonly headersTimeout?: number;
+}
+
+/** Node checks `headersTimeout` only every `connectionsCheckingInterval` (30 s by default). */
+const NODE_CONNECTIONS_CHECKING_INTERVAL = 30_000;
+/** Node refuses a `headersTimeout` over `requestTimeout` (300 s by default). */
+const NODE_REQUEST_TIMEOUT = 300_000;
+
+/**
+ * Settings for a server the broker owns. A slow-loris client (headers one byte at a time) is
+ * cut off by `headersTimeout`, but Node only looks every `connectionsCheckingInterval`: with
+ * a short timeout the check runs at half of it, as Node's defaults do (60 s / 30 s), so a
+ * socket lingers at most 1.5 x the timeout.
+ */
+function ownedServerOptions(options: HttpFrontOptions): ServerOptions {
+  const { headersTimeout } = options;
+  if (headersTimeout === undefined) return {};
+  // 0 turns the timeout off, as in Node; no check timer needs to run faster then.
+  if (!(headersTimeout > 0)) return { headersTimeout: 0 };
+  const checkEvery = Math.ceil(headersTimeout / 2);
+  return {
+    headersTimeout,
+    requestTimeout: Math.max(NODE_REQUEST_TIMEOUT, headersTimeout),
+    connectionsCheckingInterval: Math.min(NODE_CONNECTIONS_CHECKING_INTERVAL, checkEvery),
+  };
+}
 
 /**
  * The broker's one HTTP server, on which the WebSocket endpoint, SSE and later the inspector
@@ -25,9 +60,9 @@ export class HttpFront {
   readonly #onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) =>
     this.#routeUpgrade(request, socket, head);
 
-  constructor(server?: Server) {
+  constructor(server?: Server, options: HttpFrontOptions = {}) {
     this.#owned = server === undefined;
-    this.server = server ?? createServer();
+    this.server = server ?? createServer(ownedServerOptions(options));
     if (this.#owned) this.server.on("request", this.#onRequest);
     this.server.on("upgrade", this.#onUpgrade);
   }

@@ -7,8 +7,24 @@
 /** Transport error `code`s meaning "a frame or line over maxPayload" (close 1009). */
 export const TOO_LARGE_ERROR_CODES: ReadonlySet<string> = new Set([
   "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH",
+  "WS_ERR_UNSUPPORTED_DATA_PAYLOAD_LENGTH",
   "SB_TCP_LINE_TOO_LONG",
 ]);
+
+/** ws's error `code`s for frames that break RFC 6455 (ws closes with 1002). */
+export const PROTOCOL_ERROR_CODES: ReadonlySet<string> = new Set([
+  "WS_ERR_INVALID_OPCODE",
+  "WS_ERR_UNEXPECTED_RSV_1",
+  "WS_ERR_UNEXPECTED_RSV_2_3",
+  "WS_ERR_EXPECTED_MASK",
+  "WS_ERR_UNEXPECTED_MASK",
+  "WS_ERR_EXPECTED_FIN",
+  "WS_ERR_INVALID_CONTROL_PAYLOAD_LENGTH",
+  "WS_ERR_INVALID_CLOSE_CODE",
+]);
+
+/** ws's error `code`s for a message in too many pieces (ws closes with 1008). */
+export const POLICY_ERROR_CODES: ReadonlySet<string> = new Set(["WS_ERR_TOO_MANY_BUFFERED_PARTS"]);
 
 /** Transport error `code`s meaning "text that is not UTF-8" (close 1007). */
 export const INVALID_UTF8_ERROR_CODES: ReadonlySet<string> = new Set([

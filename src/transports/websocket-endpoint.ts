@@ -24,6 +24,58 @@ export interface WebSocketEndpoint {
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): boolean;
 }
 
+/** ws's own default for `maxBufferedChunks`. */
+const DEFAULT_MAX_BUFFERED_READS = 256 * 1024;
+
+/**
+ * The most TCP reads ws may hold for one incomplete frame. ws keeps each read as its own Buffer
+ * (about 200 bytes of heap each) until the frame completes, and its default cap is 262 144 reads:
+ * a client dribbling a frame one byte per packet would pin some 50 MiB per connection. A real
+ * client's frame arrives in reads of a packet or more (>= 536 bytes), so maxPayload / 256 reads
+ * leave room for twice that fragmentation while bounding the overhead near maxPayload. Over it
+ * ws closes with 1008. maxPayload 0 (no limit) keeps ws's own cap.
+ */
+function maxBufferedReads(maxPayload: number): number {
+  if (!(maxPayload > 0 && Number.isFinite(maxPayload))) return DEFAULT_MAX_BUFFERED_READS;
+  return Math.min(DEFAULT_MAX_BUFFERED_READS, Math.max(256, Math.ceil(maxPayload / 256)));
+}
+
+/** A `Sec-WebSocket-Key` as ws accepts it: 16 bytes in base64. */
+const WEBSOCKET_KEY = /^[+/0-9A-Za-z]{22}==$/;
+
+interface HandshakeProblem {
+  readonly status: 400 | 405;
+  readonly message: string;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+/**
+ * What ws would refuse this handshake for (same status, same message), found before the gate:
+ * a malformed request must not cost an `authenticate` call (a token check, a database lookup),
+ * nor be answered 401 when it could never have been a WebSocket.
+ */
+function handshakeProblem(request: IncomingMessage): HandshakeProblem | undefined {
+  if (request.method !== "GET") {
+    return { status: 405, message: "Invalid HTTP method", headers: { Allow: "GET" } };
+  }
+  if (request.headers.upgrade?.toLowerCase() !== "websocket") {
+    return { status: 400, message: "Invalid Upgrade header" };
+  }
+  const key = request.headers["sec-websocket-key"];
+  if (key === undefined || !WEBSOCKET_KEY.test(key)) {
+    return { status: 400, message: "Missing or invalid Sec-WebSocket-Key header" };
+  }
+  const version = Number(request.headers["sec-websocket-version"]);
+  if (version !== 13 && version !== 8) {
+    return {
+      status: 400,
+      message: "Missing or invalid Sec-WebSocket-Version header",
+      headers: { "Sec-WebSocket-Version": "13, 8" },
+    };
+  }
+  return undefined;
+}
+
 /** The codec a client offered by subprotocol (`switchboard.json`), if any is known. */
 function codecFromSubprotocols(
   offered: ReadonlySet<string>,
@@ -46,6 +98,7 @@ export function createWebSocketEndpoint(options: WebSocketEndpointOptions): WebS
   const server = new WebSocketServer({
     noServer: true,
     maxPayload: options.maxPayload,
+    maxBufferedChunks: maxBufferedReads(options.maxPayload),
     // Compression trades CPU and memory (and compression-bomb risk) for bandwidth; off.
     perMessageDeflate: false,
     // The supervisor's registry tracks clients; a second Set in ws would only cost memory.
@@ -60,6 +113,11 @@ export function createWebSocketEndpoint(options: WebSocketEndpointOptions): WebS
     handleUpgrade(request, socket, head) {
       const url = new URL(request.url ?? "/", "http://localhost");
       if (url.pathname !== path) return false;
+      const problem = handshakeProblem(request);
+      if (problem) {
+        rejectUpgrade(socket, problem.status, problem.message, problem.headers);
+        return true;
+      }
       const offered = new Set(
         (request.headers["sec-websocket-protocol"] ?? "")
           .split(",")
