@@ -1,10 +1,11 @@
+import type { Codec } from "../protocols/codec.js";
 import { BrokerError, ErrorCode } from "../src/errors.js";
 import { OutboundFrame } from "../src/outbound-frame.js";
 import type { ChannelHistory, HistoryEntry } from "../src/sse/history.js";
 import type { Transport } from "../src/transport.js";
 import type { ConnectionRegistry } from "./connection-registry.js";
 import type { ActorHooks, ConnectionRecord } from "./hooks.js";
-import type { ChannelSettings } from "./supervisor.js";
+import type { BroadcastTarget, ChannelSettings, SupervisorContext } from "./supervisor.js";
 
 // The supervisor's delivery helpers: encoding (once per codec, never throwing into the actor),
 // writing, and replaying a channel's history to a reconnecting stream.
@@ -93,4 +94,52 @@ export function appendSafely(
     );
     return undefined;
   }
+}
+
+/** What a broadcast sends: a bare payload (`encode`) or a named event (`encodeEvent`). */
+export interface BroadcastContent {
+  readonly payload?: unknown;
+  readonly event?: string | undefined;
+}
+
+/** The encoder of a broadcast's content for one codec. */
+export const encoderOf =
+  ({ payload, event }: BroadcastContent) =>
+  (codec: Codec) =>
+  (): string =>
+    event === undefined ? codec.encode(payload) : codec.encodeEvent(event, payload);
+
+/**
+ * Writes a broadcast to its recipients here: everyone, or one room's members, minus `except`.
+ * Encodes once per codec (`frames` may hold some already, such as a channel frame with its id),
+ * never once per recipient. `divert` may take a recipient's frame instead (true: not written
+ * now). Returns how many recipients it went to.
+ */
+export function fanOut(
+  context: Pick<SupervisorContext, "registry" | "hooks" | "writes">,
+  target: BroadcastTarget,
+  encodeWith: (codec: Codec) => () => string,
+  frames: Map<Codec, OutboundFrame | null>,
+  divert?: (record: ConnectionRecord, frame: OutboundFrame) => boolean,
+): number {
+  const { registry, hooks } = context;
+  const recipients =
+    target.room === undefined
+      ? registry.connections.values()
+      : recordsOf(registry, registry.rooms.get(target.room) ?? []);
+  let delivered = 0;
+  for (const record of recipients) {
+    if (!record.deliverable || target.except?.has(record.id)) continue;
+    let frame = frames.get(record.codec);
+    if (frame === undefined) {
+      frame = encodeOnce(encodeWith(record.codec), hooks, undefined);
+      frames.set(record.codec, frame);
+    }
+    if (frame === null) continue;
+    delivered += 1;
+    if (divert?.(record, frame)) continue;
+    context.writes.hold(record.transport);
+    record.transport.send(frame);
+  }
+  return delivered;
 }

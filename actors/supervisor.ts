@@ -10,13 +10,20 @@ import { CloseCode } from "../src/constants.js";
 import { handlerFailure, internalFailure, roomLimitError } from "../src/errors.js";
 import { OutboundFrame } from "../src/outbound-frame.js";
 import type { ChannelHistories } from "../src/sse/history.js";
+import {
+  type ResumeReplay,
+  type SharedChannels,
+  sharedChannelsFor,
+} from "../src/sse/shared-channels.js";
 import type { Transport } from "../src/transport.js";
 import type { ConnectionActorRef, ConnectionNotice } from "./connection.js";
 import { ConnectionRegistry } from "./connection-registry.js";
 import {
   appendSafely,
   encodeOnce,
+  encoderOf,
   encodeText,
+  fanOut,
   recordsOf,
   replayMissed,
   sendTo,
@@ -56,6 +63,8 @@ export interface SupervisorContext extends SupervisorInput {
   readonly timers: Map<string, TimerInfo>;
   /** Coalesces a tick's broadcast writes per socket. */
   readonly writes: WriteBatch;
+  /** Channel ids and replay from a history every node shares (Redis), instead of `histories`. */
+  readonly shared: SharedChannels | undefined;
 }
 
 /** Who a broadcast goes to: everyone, or one room, minus the `except` ids. */
@@ -105,8 +114,14 @@ export type SupervisorEvent =
       /** A named event (`encodeEvent`) rather than a bare payload (`encode`). */
       readonly event?: string | undefined;
       readonly report?: ((report: DeliveryReport) => void) | undefined;
+      /** Its id in the shared channel history (from the node that recorded it). */
+      readonly stamp?: string | undefined;
+      /** This node's own recorded delivery coming back (see `SharedChannels`). */
+      readonly ref?: string | undefined;
     } & BroadcastTarget &
       FromCluster)
+  /** A shared history's replay for a reconnecting stream is ready (see `SharedChannels`). */
+  | ResumeReplay
   | ({
       readonly type: "channel.close";
       readonly room: string;
@@ -165,10 +180,13 @@ export const supervisorMachine = setup({
         context.channels?.histories.getOrCreate(room);
       }
       // Replay before anything live: this action runs to completion, so no delivery can land
-      // between the replayed events and the first live one (no gap, no duplicate).
+      // between the replayed events and the first live one (no gap, no duplicate). A shared
+      // history replays later and holds the channel's live deliveries back until then.
       const channel = event.rooms?.[0];
+      if (event.rooms?.length) context.shared?.touch(event.rooms);
       if (channel !== undefined && event.resumeFrom !== undefined && context.channels) {
-        replayMissed(context.channels, channel, event.resumeFrom, transport);
+        if (context.shared) context.shared.resume(id, channel, event.resumeFrom, transport);
+        else replayMissed(context.channels, channel, event.resumeFrom, transport);
       }
       context.hooks.admitted(record);
       if (event.rooms?.length) context.cluster?.presence(id, event.rooms, "join");
@@ -193,6 +211,7 @@ export const supervisorMachine = setup({
       const rooms = roomsOf(context.registry.get(event.id));
       const record = context.registry.remove(event.id);
       if (!record) return;
+      context.shared?.forget(event.id);
       if (rooms.length > 0) context.cluster?.presence(event.id, rooms, "leave");
       context.hooks.disconnected(record, { code: event.code, reason: event.reason });
     },
@@ -201,6 +220,7 @@ export const supervisorMachine = setup({
       const rooms = roomsOf(context.registry.get(event.id));
       const record = context.registry.remove(event.id);
       if (!record) return;
+      context.shared?.forget(event.id);
       if (rooms.length > 0) context.cluster?.presence(event.id, rooms, "leave");
       record.transport.close(CloseCode.INTERNAL_ERROR, "internal error");
       context.hooks.failed(
@@ -241,11 +261,12 @@ export const supervisorMachine = setup({
     },
     deliverBroadcast: ({ context, event }) => {
       assertEvent(event, "broadcast");
-      const { registry, hooks, channels } = context;
-      const encodeWith = (codec: Codec) => () =>
-        event.event === undefined
-          ? codec.encode(event.payload)
-          : codec.encodeEvent(event.event, event.payload);
+      // A room broadcast may be a channel delivery of the shared history: it takes it from here.
+      if (context.shared && event.room !== undefined) {
+        return context.shared.deliver(event, event.room);
+      }
+      const { hooks, channels } = context;
+      const encodeWith = encoderOf(event);
       // Encode once per codec, never once per recipient.
       const frames = new Map<Codec, OutboundFrame | null>();
       // A channel's deliveries get an id and a place in its history, listeners or not.
@@ -261,28 +282,14 @@ export const supervisorMachine = setup({
           }
         }
       }
-      let recipients: Iterable<ConnectionRecord>;
-      if (event.room === undefined) {
-        recipients = registry.connections.values();
-      } else {
-        recipients = recordsOf(registry, registry.rooms.get(event.room) ?? []);
-      }
-      let delivered = 0;
-      for (const record of recipients) {
-        if (!record.deliverable || event.except?.has(record.id)) continue;
-        let frame = frames.get(record.codec);
-        if (frame === undefined) {
-          frame = encodeOnce(encodeWith(record.codec), hooks, undefined);
-          frames.set(record.codec, frame);
-        }
-        if (frame === null) continue;
-        context.writes.hold(record.transport);
-        record.transport.send(frame);
-        delivered += 1;
-      }
+      const delivered = fanOut(context, event, encodeWith, frames);
       event.report?.(recorded === undefined ? { delivered } : { delivered, id: recorded });
       // One publication per broadcast, whatever the number of recipients here or elsewhere.
       relay(context.cluster, event, broadcastCommand(event));
+    },
+    replayShared: ({ context, event }) => {
+      assertEvent(event, "channel.replay");
+      context.shared?.replay(event, context.registry.get(event.id));
     },
     closeChannel: ({ context, event }) => {
       assertEvent(event, "channel.close");
@@ -368,12 +375,15 @@ export const supervisorMachine = setup({
 }).createMachine({
   id: "supervisor",
   description: "Owns connections, rooms and timers; delivers whispers and broadcasts.",
-  context: ({ input }) => ({
-    ...input,
-    registry: new ConnectionRegistry(),
-    writes: new WriteBatch(),
-    timers: new Map(),
-  }),
+  context: ({ input, self }) => {
+    const registry = new ConnectionRegistry();
+    const writes = new WriteBatch();
+    const shared = sharedChannelsFor(input, registry, writes, (event) => {
+      // Replies from Redis may come after the broker stopped.
+      if (self.getSnapshot().status === "active") self.send(event);
+    });
+    return { ...input, registry, writes, shared, timers: new Map() };
+  },
   initial: "running",
   on: {
     "connection.closing": { actions: "markClosing" },
@@ -384,6 +394,7 @@ export const supervisorMachine = setup({
     "client.frame": { actions: "deliverFrame" },
     "client.close": { actions: "closeClient" },
     broadcast: { actions: "deliverBroadcast" },
+    "channel.replay": { actions: "replayShared" },
     "channel.close": { actions: "closeChannel" },
     "room.join": { actions: "joinRoom" },
     "room.leave": { actions: "leaveRoom" },

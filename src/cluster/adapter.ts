@@ -1,4 +1,5 @@
 import type { BrokerError } from "../errors.js";
+import type { HistoryStore } from "./history-store.js";
 import type { ClusterMessage } from "./messages.js";
 
 /** What an adapter has done since it started (`broker.stats().adapter`). */
@@ -54,6 +55,11 @@ export interface Adapter {
    */
   publish(message: ClusterMessage): boolean;
   stats(): AdapterStats;
+  /**
+   * Channel histories every node shares (`redisAdapter()`: Redis Streams), so SSE ids and
+   * replay work across nodes. Absent (`memoryAdapter()`): each broker keeps its own.
+   */
+  readonly history?: HistoryStore | undefined;
   /** Closes the adapter: nothing is published after the promise resolves. */
   close(): Promise<void>;
 }

@@ -1,3 +1,4 @@
+import type { HistoryStore } from "./history-store.js";
 import type { ClusterCommand, PresenceAction } from "./messages.js";
 
 /**
@@ -11,6 +12,8 @@ export interface ClusterLink {
   publish(command: ClusterCommand): boolean;
   /** A local client joined or left rooms: the presence listeners of every node hear of it. */
   presence(id: string, rooms: readonly string[], action: PresenceAction): void;
+  /** Channel histories shared by every node, when the adapter keeps them (Redis). */
+  readonly history?: HistoryStore | undefined;
 }
 
 /** A broadcast as the other nodes get it: one message whatever the number of recipients. */

@@ -48,6 +48,10 @@ export type ClusterCommand =
       readonly event?: string;
       readonly room?: string;
       readonly except?: readonly string[];
+      /** The channel event id, when the room's history (shared by every node) recorded it. */
+      readonly id?: string;
+      /** The publishing node's token for a recorded delivery it will deliver on its echo. */
+      readonly ref?: string;
     }
   | { readonly kind: "whisper"; readonly id: string; readonly payload?: unknown }
   | {
@@ -131,7 +135,9 @@ const VALID: Readonly<Record<ClusterKind, (fields: Fields) => boolean>> = {
   broadcast: (f) =>
     isOptionalString(f.event) &&
     isOptionalString(f.room) &&
-    (f.except === undefined || isStringArray(f.except)),
+    (f.except === undefined || isStringArray(f.except)) &&
+    isOptionalString(f.id) &&
+    isOptionalString(f.ref),
   whisper: (f) => isString(f.id),
   emit: (f) => isString(f.id) && isString(f.event),
   join: (f) => isString(f.id) && isString(f.room),

@@ -4,6 +4,7 @@ import type { SupervisorEvent } from "../../actors/supervisor.js";
 import type { BrokerError } from "../errors.js";
 import type { ListenerRegistry } from "../listeners.js";
 import type { Adapter, AdapterStats } from "./adapter.js";
+import type { HistoryStore } from "./history-store.js";
 import type { ClusterLink } from "./link.js";
 import {
   CLUSTER_PROTOCOL_VERSION,
@@ -46,6 +47,11 @@ export class ClusterNode implements ClusterLink {
   /** Whether ids and channels unknown here may live on another node. */
   get clustered(): boolean {
     return this.#options.adapter.clustered;
+  }
+
+  /** The adapter's shared channel histories, if it keeps them. */
+  get history(): HistoryStore | undefined {
+    return this.#options.adapter.history;
   }
 
   /** Whether a message for the other nodes would get out now. */
@@ -128,6 +134,10 @@ export class ClusterNode implements ClusterLink {
           event: message.event,
           room: message.room,
           except: message.except ? new Set(message.except) : undefined,
+          // Recorded in the shared history: every node delivers it under this id.
+          ...(message.id === undefined ? {} : { stamp: message.id }),
+          // This node's own recorded delivery, back in the order of ids.
+          ...(message.node === this.id && message.ref !== undefined ? { ref: message.ref } : {}),
           remote: true,
         });
         return;

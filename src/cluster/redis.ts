@@ -9,6 +9,7 @@ import {
   openConnection,
   type RedisSource,
 } from "./redis-connections.js";
+import { RedisHistory } from "./redis-history.js";
 
 export interface RedisAdapterOptions {
   /** `redis://[[user]:password@]host[:port][/db]` or `rediss://…`. Default `redis://127.0.0.1:6379`. */
@@ -54,6 +55,8 @@ export function redisAdapter(options: RedisAdapterOptions = {}): Adapter {
 
 class RedisAdapter implements Adapter {
   readonly clustered = true;
+  /** SSE channel histories in Redis Streams, on the publishing connection. */
+  readonly history: RedisHistory;
   readonly #source: RedisSource;
   readonly #prefix: string;
   readonly #channel: string;
@@ -79,6 +82,18 @@ class RedisAdapter implements Adapter {
     this.#prefix = options.prefix ?? Defaults.redisPrefix;
     this.#channel = `${this.#prefix}:cluster`;
     this.#optional = options.optional ?? false;
+    this.history = new RedisHistory({
+      prefix: this.#prefix,
+      channel: this.#channel,
+      connection: () =>
+        !this.#closed && this.#publisher?.status === "ready" ? this.#publisher : undefined,
+      node: () => this.#node?.id,
+      subscribed: () => this.#subscribed && !this.#closed,
+      counted: (outcome) => {
+        if (outcome === "published") this.#published += 1;
+        else this.#lost += 1;
+      },
+    });
   }
 
   async start(node: AdapterNode): Promise<void> {
@@ -100,12 +115,18 @@ class RedisAdapter implements Adapter {
         this.#lastError = error;
       });
     }
-    publisher.on("ready", () => this.#check());
+    publisher.on("ready", () => {
+      this.history.prepare(publisher);
+      this.#check();
+    });
     publisher.on("close", () => this.#check());
     subscriber.on("ready", () => this.#subscribe(subscriber));
     subscriber.on("close", () => {
+      const was = this.#subscribed;
       this.#subscribed = false;
       this.#check();
+      // Echoes of recorded deliveries in flight will not come: their node delivers them itself.
+      if (was) this.history.deafened();
     });
     subscriber.on("message", (channel: string, text: string) => {
       if (channel === this.#channel) this.#receive(text);
@@ -186,6 +207,7 @@ class RedisAdapter implements Adapter {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.history.close();
     const closing: Promise<void>[] = [];
     if (this.#subscriber) closing.push(closeConnection(this.#subscriber, false));
     // QUIT is answered after the publications written before it: none is cut off.
@@ -202,6 +224,7 @@ class RedisAdapter implements Adapter {
     const attempt = subscriber.subscribe(this.#channel).then(() => {
       this.#subscribed = true;
       this.#check();
+      this.history.hearing();
     });
     // A SUBSCRIBE cut off by a drop is retried on the next `ready`; `start` awaits the first.
     attempt.catch(() => undefined);
@@ -239,8 +262,14 @@ class RedisAdapter implements Adapter {
       );
       return;
     }
-    // Its own publication: this node delivered it locally when it published it.
-    if (decoded.message.node === node.id) return;
+    if (decoded.message.node === node.id) {
+      // A recorded channel delivery (`ref`) is delivered here when it comes back, in the order
+      // of ids; any other publication of its own this node delivered when it published it.
+      if (decoded.message.kind === "broadcast" && decoded.message.ref !== undefined) {
+        node.receive(decoded.message);
+      }
+      return;
+    }
     this.#received += 1;
     node.receive(decoded.message);
   }

@@ -127,6 +127,16 @@ export class ChannelHistories {
     this.#idFor = idFor;
   }
 
+  /** The bounds every channel's history keeps to. */
+  get limits(): HistoryLimits {
+    return this.#limits;
+  }
+
+  /** Whether ids are the counter kind (`<epoch>:<n>`), not a user function's. */
+  get counterIds(): boolean {
+    return this.#idFor === undefined;
+  }
+
   get(channel: string): ChannelHistory | undefined {
     return this.#channels.get(channel);
   }

@@ -19,6 +19,8 @@ const client = {
 const EVERY_KIND: readonly ClusterMessage[] = [
   { v: 1, node, kind: "broadcast", payload: { a: [1, "x"] } },
   { v: 1, node, kind: "broadcast", payload: "hi", event: "tick", room: "r", except: ["c2"] },
+  // A channel delivery recorded in the shared SSE history, with the posting node's token.
+  { v: 1, node, kind: "broadcast", payload: "hi", event: "tick", room: "r", id: "e:1-0", ref: "7" },
   { v: 1, node, kind: "whisper", id: "c1", payload: "psst" },
   { v: 1, node, kind: "emit", id: "c1", event: "#poke", data: ["a", "b"] },
   { v: 1, node, kind: "join", id: "c1", room: "lobby" },
@@ -59,6 +61,7 @@ describe("cluster messages", () => {
       JSON.stringify({ v: 1, node, kind: "broadcast", except: "c1" }),
       "malformed broadcast message",
     ],
+    [JSON.stringify({ v: 1, node, kind: "broadcast", id: 1 }), "malformed broadcast message"],
     [
       JSON.stringify({ v: 1, node, kind: "presence", id: "c", rooms: ["a"], action: "stay" }),
       "malformed presence message",

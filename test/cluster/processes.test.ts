@@ -158,8 +158,10 @@ describe.skipIf(skip !== undefined)("a cluster of two broker processes", () => {
     await a.presence.next(); // A has heard of the stream joining on B
     const posted = await post(`${a.base}/events/quotes/tick`, "1");
     expect(posted.status).toBe(202);
-    expect(JSON.parse(posted.body)).toEqual({ delivered: 0 });
-    expect(await stream.next()).toMatchObject({ type: "tick", data: "1" });
+    // B made the channel's shared history when the stream joined: the post gets its id.
+    const answer = JSON.parse(posted.body) as { delivered: number; id: string };
+    expect(answer).toEqual({ delivered: 0, id: expect.any(String) });
+    expect(await stream.next()).toEqual({ type: "tick", data: "1", lastEventId: answer.id });
 
     const closed = await post(`${a.base}/events/quotes/close`, "");
     expect({ status: closed.status, body: JSON.parse(closed.body) }).toEqual({
