@@ -144,6 +144,14 @@ export type SupervisorEvent =
 const roomsOf = (record: ConnectionRecord | undefined): string[] =>
   record ? [...record.rooms] : [];
 
+/** Hands the histories of channels whose last member just left to their expiry. */
+function releaseEmptied(context: SupervisorContext, rooms: readonly string[]): void {
+  const histories = context.channels?.histories;
+  if (!histories) return;
+  const now = Date.now();
+  for (const room of rooms) if (!context.registry.rooms.has(room)) histories.release(room, now);
+}
+
 /**
  * The broker's one supervisor: it registers connection actors, owns the rooms and the server
  * timers (as child actors), delivers whispers and broadcasts, and drains everything on shutdown.
@@ -211,6 +219,7 @@ export const supervisorMachine = setup({
       const rooms = roomsOf(context.registry.get(event.id));
       const record = context.registry.remove(event.id);
       if (!record) return;
+      releaseEmptied(context, rooms);
       context.shared?.forget(event.id);
       if (rooms.length > 0) context.cluster?.presence(event.id, rooms, "leave");
       context.hooks.disconnected(record, { code: event.code, reason: event.reason });
@@ -220,6 +229,7 @@ export const supervisorMachine = setup({
       const rooms = roomsOf(context.registry.get(event.id));
       const record = context.registry.remove(event.id);
       if (!record) return;
+      releaseEmptied(context, rooms);
       context.shared?.forget(event.id);
       if (rooms.length > 0) context.cluster?.presence(event.id, rooms, "leave");
       record.transport.close(CloseCode.INTERNAL_ERROR, "internal error");
@@ -332,6 +342,7 @@ export const supervisorMachine = setup({
       if (!record) return relay(context.cluster, event, { kind: "leave", id, room });
       if (!record.rooms.has(room)) return;
       context.registry.leave(id, room);
+      releaseEmptied(context, [room]);
       context.cluster?.presence(id, [room], "leave");
     },
     startTimer: spawnChild("timer", {

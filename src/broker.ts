@@ -11,18 +11,17 @@ import {
 import { ActorSystemPool } from "../actors/system-pool.js";
 import type { Codec } from "../protocols/codec.js";
 import { withId } from "../protocols/event-source.js";
-import { json } from "../protocols/json.js";
 import { AdmissionGate, unwrapAuth } from "./admission.js";
 import { AuthSessions } from "./auth-session.js";
-import { createClientAssetsRoute } from "./client-assets.js";
 import { type ClientData, ClientHandle, type HandleCommands } from "./client-handle.js";
 import type { AdapterStats } from "./cluster/adapter.js";
 import type { ClusterClient } from "./cluster/messages.js";
 import { ClusterNode } from "./cluster/node.js";
 import { CloseCode, Defaults } from "./constants.js";
 import { ListenerDispatcher } from "./dispatcher.js";
-import { BrokerError, ErrorCode, internalFailure, roomLimitError } from "./errors.js";
-import { HttpFront } from "./http-front.js";
+import { createEndpoints, type StreamAdmission } from "./endpoints.js";
+import { BrokerError, ErrorCode, roomLimitError } from "./errors.js";
+import type { HttpFront } from "./http-front.js";
 import { type BrokerSnapshot, snapshotOf } from "./inspect.js";
 import { createInspector, type Inspector } from "./inspector/index.js";
 import { type ListenerFor, ListenerRegistry } from "./listeners.js";
@@ -34,12 +33,9 @@ import {
 } from "./options.js";
 import type { BrokerEvent, PumpResult } from "./pull.js";
 import { PullFeed } from "./pull-feed.js";
-import { createSseBackend } from "./sse/backend.js";
-import { createSseRoute } from "./sse/endpoint.js";
 import { ChannelHistories } from "./sse/history.js";
 import type { Transport } from "./transport.js";
-import { createTcpEndpoint, type TcpEndpoint } from "./transports/tcp-endpoint.js";
-import { createWebSocketEndpoint } from "./transports/websocket-endpoint.js";
+import type { TcpEndpoint } from "./transports/tcp-endpoint.js";
 
 /** Where `listen()` bound the broker. */
 export interface BrokerAddress {
@@ -67,12 +63,6 @@ export interface FetchOptions {
 export interface BrokerStats {
   /** Cross-node traffic: published, received, lost, and whether the adapter is connected. */
   readonly adapter: AdapterStats;
-}
-
-/** An SSE listener's admission: its channel's room, and where to resume from. */
-interface StreamAdmission {
-  readonly rooms: readonly string[];
-  readonly resumeFrom: string | undefined;
 }
 
 /** Returned by `setInterval`/`setTimeout`; pass it to the matching `clear…`. */
@@ -195,87 +185,25 @@ export class Broker<TData extends object = ClientData> {
           report: (error) => this.#dispatcher.report(undefined, error),
         })
       : undefined;
-    this.#http = new HttpFront(this.#options.server, {
-      headersTimeout: this.#options.headersTimeout,
-    });
-    const gate = new AdmissionGate({
-      allowedOrigins: this.#options.allowedOrigins,
-      maxConnections: this.#options.maxConnections,
-      authenticate: this.#options.authenticate,
-      authorize: this.#options.authorize,
-      connections: () => this.#handles.size,
+    const endpoints = createEndpoints({
+      options: this.#options,
+      gate: new AdmissionGate({
+        allowedOrigins: this.#options.allowedOrigins,
+        maxConnections: this.#options.maxConnections,
+        authenticate: this.#options.authenticate,
+        authorize: this.#options.authorize,
+        connections: () => this.#handles.size,
+        report: (error) => this.#dispatcher.report(undefined, error),
+      }),
+      auth: this.#auth,
+      supervisor: this.#supervisor,
+      clustered: this.#cluster.clustered,
+      inspectorRoute: this.#inspector?.route,
+      accept: (transport, codec, stream, data) => this.#accept(transport, codec, stream, data),
       report: (error) => this.#dispatcher.report(undefined, error),
     });
-    const endpoint = createWebSocketEndpoint({
-      path: this.#options.path,
-      maxPayload: this.#options.maxPayload,
-      defaultCodec: this.#options.protocol,
-      codecs: this.#options.codecs,
-      gate,
-      accept: (transport, codec, data) => this.#accept(transport, codec, undefined, data),
-    });
-    if (this.#inspector) this.#http.addRequestRoute(this.#inspector.route);
-    this.#http.addRequestRoute(createClientAssetsRoute());
-    const tcp = this.#options.tcp;
-    if (tcp) {
-      // TCP speaks the JSON codec only: one JSON frame per line.
-      const tcpCodec = json();
-      this.#tcp = createTcpEndpoint({
-        port: tcp.port,
-        host: tcp.host,
-        maxPayload: this.#options.maxPayload,
-        closeTimeout: this.#options.closeTimeout,
-        closeGrace: this.#options.closeTimeout,
-        accept: (transport) => {
-          // TCP has no HTTP answer to refuse with: the close line says why, then FIN.
-          if (gate.full()) transport.close(CloseCode.TRY_AGAIN_LATER, "too many connections");
-          else if (!this.#auth) this.#accept(transport, tcpCodec);
-          else {
-            // No HTTP request to carry credentials: the first frame must (an `auth` frame).
-            const accept = (data: object) => this.#accept(transport, tcpCodec, undefined, data);
-            void this.#auth.admitTcp(transport, tcpCodec, gate, accept);
-          }
-        },
-        onError: (error) =>
-          this.#dispatcher.report(undefined, internalFailure("TCP endpoint failed", error)),
-      });
-    }
-    const sse = this.#options.sse;
-    if (sse) {
-      const histories = this.#supervisor.getSnapshot().context.channels?.histories;
-      const backend = createSseBackend(
-        this.#supervisor,
-        histories,
-        (transport, channel, lastEventId, data) =>
-          this.#accept(transport, sse.codec, { rooms: [channel], resumeFrom: lastEventId }, data),
-        this.#cluster.clustered,
-      );
-      const route = createSseRoute(
-        {
-          path: sse.path,
-          retry: sse.retry,
-          actions: sse.actions,
-          maxPayload: this.#options.maxPayload,
-          gate,
-        },
-        backend,
-      );
-      this.#http.addRequestRoute(route);
-    }
-    this.#http.addUpgradeRoute((request, socket, head) =>
-      endpoint.handleUpgrade(request, socket, head),
-    );
-    this.#http.addRequestRoute((request, response) => {
-      if (new URL(request.url ?? "/", "http://localhost").pathname !== this.#options.path) {
-        return false;
-      }
-      response.writeHead(426, {
-        Upgrade: "websocket",
-        "Content-Type": "text/plain; charset=utf-8",
-      });
-      response.end("This endpoint speaks WebSocket only\n");
-      return true;
-    });
+    this.#http = endpoints.http;
+    this.#tcp = endpoints.tcp;
   }
 
   /** Adds a listener: lifecycle events (`connect`, `message`, `disconnect`, `error`) or custom. */
@@ -501,6 +429,7 @@ export class Broker<TData extends object = ClientData> {
     await waitFor(this.#supervisor, (snapshot) => snapshot.status === "done");
     this.#http.release(this.#options.closeTimeout);
     this.#pull.close();
+    this.#supervisor.getSnapshot().context.channels?.histories.stop();
     this.#inspector?.close();
     // After the last client left (their presence published): nothing is published after this.
     await Promise.all([httpClosed, tcpClosed, this.#cluster.close()]);

@@ -2,14 +2,16 @@
  * The client: one logical connection to a broker that outlives its sockets. It owns the state
  * (`connecting -> open -> reconnecting -> … -> closed`), the listeners, the queue of frames sent
  * while not open, the requests waiting for their ack, and the buffers of `pump()` and the async
- * iterators. Sockets come from `socket.ts` (WebSocket) or `tcp-socket.ts` (Node only); frames
- * from `frames.ts`; delays from `backoff.ts`.
+ * iterators. Sockets come from `opener.ts` (a WebSocket, or TCP in Node, with the token); frames
+ * from `frames.ts`; delays from `backoff.ts`; credential renewal from `renewal.ts`.
  */
+import { Credentials, isFinalRefusal } from "./auth.js";
 import { backoffDelay } from "./backoff.js";
 import { ClientError, ClientErrorCode } from "./errors.js";
 import { type ClientProtocol, type FrameCodec, framesFor } from "./frames.js";
 import { Inbox } from "./inbox.js";
 import { type AnyListener, Listeners } from "./listeners.js";
+import { socketOpener } from "./opener.js";
 import {
   assertTimeout,
   ClientDefaults,
@@ -19,13 +21,8 @@ import {
   resolveOptions,
 } from "./options.js";
 import { Outbox } from "./outbox.js";
-import {
-  type ClientSocket,
-  openWebSocket,
-  type SocketHandlers,
-  type SocketOpener,
-} from "./socket.js";
-import { openTcpSocket } from "./tcp-socket.js";
+import { Renewal } from "./renewal.js";
+import type { ClientSocket, SocketHandlers, SocketOpener } from "./socket.js";
 import type {
   ClientEvent,
   ClientState,
@@ -46,10 +43,14 @@ const LIFECYCLE_NAMES: ReadonlySet<string> = new Set<LifecycleName>([
   "close",
   "reconnecting",
   "error",
+  "reauthenticating",
+  "reauthenticated",
 ]);
 const SUBPROTOCOL_PREFIX = "switchboard.";
 const NORMAL_CLOSURE = 1000;
 const ABNORMAL_CLOSURE = 1006;
+/** What a refused connection reports as its close: the broker's TCP code for a refusal. */
+const POLICY_VIOLATION = 1008;
 
 /**
  * A connection to a switchboard broker. Create it with {@link connect}.
@@ -74,6 +75,8 @@ export class Client<Events extends object = EventMap, Replies extends ReplyMap<E
   readonly #listeners: Listeners;
   readonly #inbox: Inbox<ClientEvent<Events>>;
   readonly #outbox: Outbox;
+  readonly #credentials: Credentials;
+  readonly #renewal: Renewal;
   #state: ClientState = "connecting";
   #finished = false;
   #socket: ClientSocket | undefined;
@@ -95,16 +98,30 @@ export class Client<Events extends object = EventMap, Replies extends ReplyMap<E
 
   constructor(url: string, options: ConnectOptions = {}) {
     const target = resolveUrl(url);
-    const tcp = target.protocol === "tcp:";
-    this.#options = resolveOptions(options, tcp);
+    this.#options = resolveOptions(options, target.protocol === "tcp:");
     this.url = target.href;
     this.protocol = this.#options.protocol;
     this.#frames = framesFor(this.protocol, this.#options.separator);
-    const subprotocols = [SUBPROTOCOL_PREFIX + this.protocol];
-    this.#openSocket = tcp
-      ? (handlers) => openTcpSocket(target, handlers)
-      : (handlers) => openWebSocket(this.url, subprotocols, handlers);
+    this.#credentials = new Credentials(options.token);
+    this.#openSocket = socketOpener({
+      target,
+      subprotocols: [SUBPROTOCOL_PREFIX + this.protocol],
+      credentials: this.#credentials,
+      frames: this.#frames,
+      answerTimeout: this.#options.requestTimeout,
+    });
     this.#outbox = new Outbox(this.#options.queueMax);
+    this.#renewal = new Renewal(this.#credentials, this.#frames, {
+      write: (text) => {
+        if (this.#state === "open") this.#socket?.send(text);
+      },
+      release: () => {
+        const socket = this.#openSocketOrNone();
+        if (socket) this.#outbox.flush(socket);
+      },
+      announce: (name) => this.#emit(name, undefined),
+      error: (error) => this.#emitError(error),
+    });
     this.#listeners = new Listeners((name, error) => this.#listenerFailed(name, error));
     const { pumpMax } = this.#options;
     this.#inbox = new Inbox(pumpMax, pumpMax || ClientDefaults.pumpMax, (what, max) => {
@@ -124,7 +141,10 @@ export class Client<Events extends object = EventMap, Replies extends ReplyMap<E
     return this.#outbox.queued;
   }
 
-  /** Adds a listener: a lifecycle event (`open`, `close`, `reconnecting`, `error`) or a broker event. */
+  /**
+   * Adds a listener: a lifecycle event (`open`, `close`, `reconnecting`, `error`,
+   * `reauthenticating`, `reauthenticated`) or a broker event.
+   */
   on<K extends LifecycleName>(type: K, listener: (data: LifecycleEvents[K]) => void): this;
   on<K extends EventName<Events>>(type: K, listener: (data: Events[K]) => void): this;
   on(type: string, listener: (data: never) => void): this {
@@ -295,6 +315,7 @@ export class Client<Events extends object = EventMap, Replies extends ReplyMap<E
       return;
     }
     this.#state = "open";
+    this.#renewal.reset();
     this.#attempt = 0;
     this.#closeEmitted = false;
     this.#lastConnectError = undefined;
@@ -307,6 +328,7 @@ export class Client<Events extends object = EventMap, Replies extends ReplyMap<E
   #onMessage(text: string): void {
     if (this.#finished) return;
     const frame = this.#frames.decode(text);
+    if (this.#renewal.handle(frame)) return;
     switch (frame.kind) {
       case "ack":
         this.#outbox.settle(frame.id, frame.outcome);
@@ -331,7 +353,8 @@ export class Client<Events extends object = EventMap, Replies extends ReplyMap<E
 
   #onSocketError(error: Error): void {
     if (this.#state !== "open") {
-      this.#attemptError = error;
+      // What the broker said (a refusal) outweighs the transport error that follows it.
+      if (!(this.#attemptError instanceof ClientError)) this.#attemptError = error;
       return;
     }
     this.#emitError(
@@ -345,6 +368,7 @@ export class Client<Events extends object = EventMap, Replies extends ReplyMap<E
 
   #onSocketClose(code: number, reason: string): void {
     this.#socket = undefined;
+    this.#renewal.reset();
     if (this.#finished) {
       this.#resolveSocketGone?.();
       return;
@@ -358,14 +382,17 @@ export class Client<Events extends object = EventMap, Replies extends ReplyMap<E
       this.#closeEmitted = true;
       this.#emit("close", { code, reason });
     } else {
-      const why = this.#attemptError?.message || reason || `closed with ${code}`;
-      const error = new ClientError(
-        ClientErrorCode.CONNECT_FAILED,
-        `Cannot connect to ${this.url}: ${why}`,
-        { cause: this.#attemptError },
-      );
+      const cause = this.#attemptError;
+      const why = cause?.message || reason || `closed with ${code}`;
+      // Refusals and token failures keep their own code: an app tells them from an outage.
+      const failed = cause instanceof ClientError ? cause.code : ClientErrorCode.CONNECT_FAILED;
+      const error = new ClientError(failed, `Cannot connect to ${this.url}: ${why}`, { cause });
       this.#lastConnectError = error;
       this.#emitError(error);
+      if (!this.#finished && isFinalRefusal(cause, this.#credentials.renewable)) {
+        // The same credentials would be refused again: retrying would only hammer the broker.
+        this.#finish(POLICY_VIOLATION, reason || cause?.message || "", undefined, error);
+      }
     }
     if (this.#finished) return; // a listener called close()
     if (reconnect === false) this.#finish(code, reason, undefined, this.#lastConnectError);
@@ -410,9 +437,9 @@ export class Client<Events extends object = EventMap, Replies extends ReplyMap<E
     for (const waiter of this.#readyWaiters.splice(0)) waiter.reject(this.#endError);
   }
 
-  /** The socket, when the connection is open: frames go straight to it. */
+  /** The socket, when the connection is open: frames go straight to it (held while renewing). */
   #openSocketOrNone(): ClientSocket | undefined {
-    return this.#state === "open" ? this.#socket : undefined;
+    return this.#state === "open" && !this.#renewal.holding ? this.#socket : undefined;
   }
 
   #emit<K extends LifecycleName>(name: K, data: LifecycleEvents[K]): void {

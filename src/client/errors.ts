@@ -41,6 +41,20 @@ export const ClientErrorCode = {
   PROTOCOL_MISMATCH: "protocol_mismatch",
   /** An `on` listener threw; the client carries on. */
   LISTENER_FAILED: "listener_failed",
+  /**
+   * The broker refused the token: an upgrade answered 401, a TCP auth frame or a renewal refused.
+   * Without a token function the client stops reconnecting (the same token would be refused).
+   */
+  UNAUTHORIZED: "unauthorized",
+  /** The broker refused the connection (upgrade answered 403: `allowedOrigins`, `authorize`). */
+  FORBIDDEN: "forbidden",
+  /**
+   * The credentials expired (`withExpiry` on the broker) and cannot be renewed here (no `token`
+   * option), or a frame sent just before the renewal was refused by the broker.
+   */
+  AUTH_EXPIRED: "auth_expired",
+  /** The `token` function threw, rejected, or returned something no header can carry. */
+  TOKEN_FAILED: "token_failed",
 } as const;
 
 export type ClientErrorCodeValue = (typeof ClientErrorCode)[keyof typeof ClientErrorCode];

@@ -11,6 +11,7 @@
  * client.on("msg", (data) => console.log(data));
  */
 
+export type { TokenOption } from "./auth.js";
 export {
   type BackoffOptions,
   backoffCeiling,

@@ -2,6 +2,7 @@
  * The client's options, their defaults, and their validation (at `connect()`, so a bad option
  * fails at once rather than on the first reconnect).
  */
+import type { TokenOption } from "./auth.js";
 import { assertBackoff, type BackoffOptions, type Jitter } from "./backoff.js";
 import type { ClientProtocol } from "./frames.js";
 
@@ -32,8 +33,20 @@ export interface ConnectOptions {
   readonly queue?: false | { readonly max?: number };
   /** Events kept for `pump()` (at most `max`, default 10 000); `false`: no buffer for `pump()`. */
   readonly pump?: false | { readonly max?: number };
-  /** Default timeout of `request()`, in ms. Default 10 000. */
+  /**
+   * Default timeout of `request()`, in ms; also how long a `tcp://` connection waits for the
+   * answer to its auth frame. Default 10 000.
+   */
   readonly requestTimeout?: number;
+  /**
+   * A token for the broker's `authenticate`, or a function returning one (called on every
+   * connect and every renewal, so it can refresh it). Node: sent as `Authorization: Bearer
+   * <token>` on the WebSocket upgrade, and as the first line over `tcp://`. Browsers cannot set
+   * WebSocket headers: a same-site HttpOnly cookie authenticates the upgrade there, and the
+   * token only serves renewals. Never put a token in the URL. When the broker's credentials
+   * expire (`auth_expired`), the client sends an auth frame with a token from here.
+   */
+  readonly token?: TokenOption;
 }
 
 /**

@@ -33,6 +33,10 @@ export interface LifecycleEvents {
   close: CloseInfo;
   reconnecting: ReconnectingInfo;
   error: ClientError;
+  /** The broker's credentials expired (`auth_expired`): an auth frame with a token is on its way. */
+  reauthenticating: undefined;
+  /** The broker accepted the renewed token; frames held meanwhile are sent. */
+  reauthenticated: undefined;
 }
 
 export type LifecycleName = keyof LifecycleEvents;

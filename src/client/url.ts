@@ -30,7 +30,7 @@ export function resolveUrl(url: string): URL {
 }
 
 /** True in Node.js (read without naming `process`, which browsers do not have). */
-function isNode(): boolean {
+export function isNode(): boolean {
   const process: unknown = Reflect.get(globalThis, "process");
   if (typeof process !== "object" || process === null) return false;
   const versions: unknown = Reflect.get(process, "versions");

@@ -121,6 +121,9 @@ export class ChannelHistories {
   readonly #channels = new Map<string, ChannelHistory>();
   readonly #limits: HistoryLimits;
   readonly #idFor: EventIdFunction | undefined;
+  /** Channels whose last member left while their history still held events. */
+  readonly #idle = new Set<string>();
+  #sweep: NodeJS.Timeout | undefined;
 
   constructor(limits: HistoryLimits, idFor?: EventIdFunction) {
     this.#limits = limits;
@@ -142,6 +145,7 @@ export class ChannelHistories {
   }
 
   getOrCreate(channel: string): ChannelHistory {
+    this.#idle.delete(channel);
     let history = this.#channels.get(channel);
     if (!history) {
       history = new ChannelHistory(channel, this.#limits, this.#idFor);
@@ -150,8 +154,43 @@ export class ChannelHistories {
     return history;
   }
 
-  /** Forgets a channel whose history has fully expired. */
-  forgetIfEmpty(channel: string, now: number): void {
-    if (this.#channels.get(channel)?.isEmpty(now)) this.#channels.delete(channel);
+  /** Forgets a channel whose history has fully expired; true when it is gone. */
+  forgetIfEmpty(channel: string, now: number): boolean {
+    if (this.#channels.get(channel)?.isEmpty(now) === false) return false;
+    this.#channels.delete(channel);
+    return true;
+  }
+
+  /**
+   * The channel's last member left. With nothing to replay its history goes at once; otherwise
+   * it is kept for reconnecting streams until its events have aged out (`maxAgeMs`), then a
+   * sweep forgets it. Without this, every `GET /events/<new name>` would leave a history behind
+   * for the life of the process.
+   */
+  release(channel: string, now: number): void {
+    if (this.forgetIfEmpty(channel, now)) return;
+    this.#idle.add(channel);
+    this.#armSweep();
+  }
+
+  /** Stops the sweep (the broker is closing). */
+  stop(): void {
+    clearTimeout(this.#sweep);
+    this.#sweep = undefined;
+  }
+
+  #sweepIdle(): void {
+    this.#sweep = undefined;
+    const now = Date.now();
+    for (const channel of this.#idle) {
+      if (this.forgetIfEmpty(channel, now)) this.#idle.delete(channel);
+    }
+    if (this.#idle.size > 0) this.#armSweep();
+  }
+
+  /** One timer for every idle channel, a history's lifetime apart; it never holds the process. */
+  #armSweep(): void {
+    this.#sweep ??= setTimeout(() => this.#sweepIdle(), Math.max(1_000, this.#limits.maxAgeMs));
+    this.#sweep.unref();
   }
 }

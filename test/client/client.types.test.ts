@@ -97,6 +97,21 @@ describe("client types", () => {
     });
   });
 
+  it("types the token option and the renewal events", () => {
+    typeOnly(() => {
+      connect("ws://127.0.0.1:1/ws", { token: "opaque" });
+      connect("ws://127.0.0.1:1/ws", { token: () => "fresh" });
+      const client = connect("ws://127.0.0.1:1/ws", { token: async () => "fresh" });
+      client.on("reauthenticating", (data) => expectTypeOf(data).toBeUndefined());
+      client.on("reauthenticated", (data) => expectTypeOf(data).toBeUndefined());
+      // @ts-expect-error a token is a string, or a function returning one
+      connect("ws://127.0.0.1:1/ws", { token: 42 });
+      // @ts-expect-error a token function returns a string
+      connect("ws://127.0.0.1:1/ws", { token: () => 42 });
+      void client.close();
+    });
+  });
+
   it("accepts anything without a map", () => {
     typeOnly(() => {
       const client = connect("ws://127.0.0.1:1/ws", { reconnect: false });

@@ -7,6 +7,9 @@ import { startBroker } from "../helpers/test-broker.js";
 
 const run = promisify(execFile);
 const fixture = fileURLToPath(new URL("./fixtures/global-websocket-client.ts", import.meta.url));
+const tokenFixture = fileURLToPath(
+  new URL("./fixtures/token-global-websocket-client.ts", import.meta.url),
+);
 
 describe("client on the platform WebSocket", () => {
   it("uses the global WHATWG WebSocket when there is one (browsers, Node 22)", async () => {
@@ -24,5 +27,20 @@ describe("client on the platform WebSocket", () => {
       pushed: { n: 1 },
       state: "closed",
     });
+  });
+
+  it("uses ws instead when there is a token: the platform WebSocket cannot send the header", async () => {
+    const { broker, url } = await startBroker({
+      protocol: json(),
+      authenticate: (request) =>
+        request.headers.authorization === "Bearer node-22-token" ? { user: "node22" } : false,
+    });
+    broker.on("whoami", (client) => (client.data as { user: string }).user);
+    const { stdout } = await run(
+      process.execPath,
+      ["--experimental-websocket", "--no-warnings", "--import", "tsx", tokenFixture, url],
+      { timeout: 15_000 },
+    );
+    expect(JSON.parse(stdout)).toEqual({ constructed: 0, user: "node22", state: "closed" });
   });
 });

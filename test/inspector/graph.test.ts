@@ -96,12 +96,14 @@ describe("machineGraph", () => {
       "",
       "running",
       "draining",
+      "settling",
       "stopped",
     ]);
+    expect(edge(supervisor.transitions, "settling", "after 0ms")[0]?.target).toBe("stopped");
     expect(edge(supervisor.transitions, "draining", "always")).toEqual([
       {
         source: "draining",
-        target: "stopped",
+        target: "settling",
         event: "always",
         kind: "always",
         guard: "noConnections",

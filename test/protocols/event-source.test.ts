@@ -15,6 +15,7 @@ import {
   type ParsedEvent,
   parseEventStream,
 } from "../../protocols/event-source-parser.js";
+import { anyJson, anyString, codeUnit, positiveZero } from "../helpers/arbitraries.js";
 
 const codec = eventSource();
 const jsonCodec = eventSource({ json: true });
@@ -33,26 +34,10 @@ function only(frame: string): ParsedEvent {
   return event;
 }
 
-/** JSON text has no -0 (it is written as 0), so that is the one change a round trip may make. */
-function positiveZero(value: unknown): unknown {
-  if (Object.is(value, -0)) return 0;
-  if (Array.isArray(value)) return value.map(positiveZero);
-  if (typeof value === "object" && value !== null) {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, positiveZero(v)]));
-  }
-  return value;
-}
-
-/** Any UTF-16 code unit, weighted towards line breaks, colons, spaces, BOM and NUL. */
-const unit = fc.oneof(
-  { arbitrary: fc.constantFrom("\r", "\n", "\r\n", "\n\n", ":", " ", "\uFEFF", "\0"), weight: 3 },
-  {
-    arbitrary: fc.integer({ min: 0xd800, max: 0xdfff }).map((c) => String.fromCharCode(c)),
-    weight: 1,
-  },
-  { arbitrary: fc.string({ unit: "binary", minLength: 1, maxLength: 1 }), weight: 4 },
-);
-const text = fc.oneof(fc.string(), fc.string({ unit: "binary" }), fc.string({ unit }));
+/** Line breaks, colons, spaces, BOM and NUL: what the stream format treats specially. */
+const SPECIAL = ["\r", "\n", "\r\n", "\n\n", ":", " ", "\uFEFF", "\0"];
+const unit = codeUnit(SPECIAL);
+const text = anyString(SPECIAL);
 /** Payloads that end in a lone CR, the case a naive splitter gets wrong. */
 const data = fc.oneof(
   text,
@@ -69,7 +54,7 @@ const fields: fc.Arbitrary<EventFields> = fc.record(
 const broken = fc
   .tuple(text, fc.constantFrom("\r", "\n", "\r\n"), text)
   .map(([a, b, c]) => a + b + c);
-const anyJson = fc.jsonValue();
+const anyValue = anyJson(SPECIAL);
 
 describe("event-source", () => {
   it("names the codec and reports its options", () => {
@@ -378,8 +363,8 @@ describe("event-source", () => {
     it("always writes exactly one event, whatever the payload", () => {
       const payload = fc.oneof(
         text,
-        anyJson,
-        fc.record({ type: fc.oneof(text, eventName), data: fc.oneof(text, anyJson) }),
+        anyValue,
+        fc.record({ type: fc.oneof(text, eventName), data: fc.oneof(text, anyValue) }),
       );
       fc.assert(
         fc.property(payload, (value) => {
@@ -403,7 +388,7 @@ describe("event-source", () => {
 
     it("reads back any JSON value exactly with json: true", () => {
       fc.assert(
-        fc.property(fc.oneof(anyJson, text), (value) => {
+        fc.property(fc.oneof(anyValue, text), (value) => {
           expect(JSON.parse(only(jsonCodec.encode(value)).data)).toEqual(positiveZero(value));
         }),
       );
@@ -432,7 +417,7 @@ describe("event-source", () => {
 
     it("reads back the event name and data", () => {
       fc.assert(
-        fc.property(eventName, fc.oneof(text, anyJson), (name, value) => {
+        fc.property(eventName, fc.oneof(text, anyValue), (name, value) => {
           const event = only(codec.encodeEvent(name, value));
           expect(event.type).toBe(name);
           expect(event.data).toBe(normalise(payloadText(value)));
@@ -445,7 +430,7 @@ describe("event-source", () => {
 
     it("matches encode of the same { type, data } frame", () => {
       fc.assert(
-        fc.property(eventName, anyJson, (type, value) => {
+        fc.property(eventName, anyValue, (type, value) => {
           expect(codec.encode({ type, data: value })).toBe(codec.encodeEvent(type, value));
         }),
       );
@@ -456,6 +441,18 @@ describe("event-source", () => {
     it("sends an error event with the code and message as JSON", () => {
       expect(codec.encodeError("bad_frame", "Invalid frame: no\nway")).toBe(
         'event: error\ndata: {"code":"bad_frame","message":"Invalid frame: no\\nway"}\n\n',
+      );
+    });
+
+    it("is read back as one error event carrying any code and message", () => {
+      fc.assert(
+        fc.property(text, text, (code, message) => {
+          for (const each of [codec, jsonCodec]) {
+            const event = only(each.encodeError(code, message));
+            expect(event.type).toBe("error");
+            expect(JSON.parse(event.data)).toEqual({ code, message });
+          }
+        }),
       );
     });
   });

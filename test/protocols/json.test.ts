@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { DecodeResult } from "../../protocols/codec.js";
 import { json } from "../../protocols/json.js";
+import { anyJson, anyString, positiveZero } from "../helpers/arbitraries.js";
 
 const codec = json();
 
@@ -20,24 +21,10 @@ function expectBadFrame(result: DecodeResult, prefix: string) {
   }
 }
 
-/** Any single UTF-16 code unit, lone surrogates included (fast-check's "binary" unit has none). */
-const unit = fc.oneof(
-  fc.integer({ min: 0xd800, max: 0xdfff }).map((c) => String.fromCharCode(c)),
-  fc.string({ unit: "binary", minLength: 1, maxLength: 1 }),
-  fc.constantFrom('"', "\\", "{", "}"),
-);
-const anyString = fc.oneof(fc.string(), fc.string({ unit: "binary" }), fc.string({ unit }));
-const anyJson = fc.jsonValue({ stringUnit: unit });
-
-/** JSON text has no -0 (it is written as 0), so that is the one change a round trip may make. */
-function positiveZero(value: unknown): unknown {
-  if (Object.is(value, -0)) return 0;
-  if (Array.isArray(value)) return value.map(positiveZero);
-  if (typeof value === "object" && value !== null) {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, positiveZero(v)]));
-  }
-  return value;
-}
+/** The characters JSON text treats specially, mixed into every generated string. */
+const SPECIAL = ['"', "\\", "{", "}"];
+const anyText = anyString(SPECIAL);
+const anyValue = anyJson(SPECIAL);
 
 describe("json", () => {
   describe("decode", () => {
@@ -118,9 +105,9 @@ describe("json", () => {
 
     it("never throws and returns ok or a bad_frame failure", () => {
       const frames = fc.oneof(
-        anyString,
+        anyText,
         fc.json(),
-        anyJson.map((v) => JSON.stringify(v)),
+        anyValue.map((v) => JSON.stringify(v)),
       );
       fc.assert(
         fc.property(frames, (frame) => {
@@ -169,6 +156,31 @@ describe("json", () => {
     it("escapes lone surrogates so frames are well-formed", () => {
       expect(codec.encode("\ud800")).toBe('{"type":"message","data":"\\ud800"}');
     });
+
+    it("sends any JSON value as a frame that decodes back to it", () => {
+      fc.assert(
+        fc.property(anyValue, (payload) => {
+          const decoded = message(codec.decode(codec.encode(payload)));
+          expect(decoded).toEqual({ event: "message", data: positiveZero(payload) });
+        }),
+      );
+    });
+
+    it("sends any typed object unchanged, decoding to its type unless the type is empty", () => {
+      const typed = fc.tuple(anyText, fc.dictionary(anyText, anyValue)).map(([type, rest]) => ({
+        ...rest,
+        type,
+      }));
+      fc.assert(
+        fc.property(typed, (payload) => {
+          const frame = codec.encode(payload);
+          expect(JSON.parse(frame)).toEqual(positiveZero(payload));
+          const result = codec.decode(frame);
+          if (payload.type === "") expect(result.ok).toBe(false);
+          else expect(message(result).event).toBe(payload.type);
+        }),
+      );
+    });
   });
 
   describe("encodeEvent", () => {
@@ -185,9 +197,9 @@ describe("json", () => {
     });
 
     it("round-trips any JSON value and event name through decode", () => {
-      const event = anyString.filter((e) => e !== "");
+      const event = anyText.filter((e) => e !== "");
       fc.assert(
-        fc.property(event, anyJson, (name, data) => {
+        fc.property(event, anyValue, (name, data) => {
           const decoded = message(codec.decode(codec.encodeEvent(name, data)));
           expect(decoded.event).toBe(name);
           expect(decoded.data).toEqual(positiveZero(data));
@@ -200,6 +212,17 @@ describe("json", () => {
     it("encodes an error frame with code and message", () => {
       expect(codec.encodeError("bad_frame", "Invalid frame: not JSON")).toBe(
         '{"type":"error","data":{"code":"bad_frame","message":"Invalid frame: not JSON"}}',
+      );
+    });
+
+    it("round-trips any code and message through decode", () => {
+      fc.assert(
+        fc.property(anyText, anyText, (code, text) => {
+          expect(message(codec.decode(codec.encodeError(code, text)))).toEqual({
+            event: "error",
+            data: { code, message: text },
+          });
+        }),
       );
     });
   });
@@ -218,6 +241,31 @@ describe("json", () => {
     it("answers a failed handler with an error message", () => {
       expect(codec.encodeAck(8, { ok: false, message: "nope" })).toBe(
         '{"type":"ack","id":8,"error":{"message":"nope"}}',
+      );
+    });
+
+    it("answers any id and outcome with a frame that decodes to an ack carrying that id", () => {
+      const outcome = fc.oneof(
+        anyValue.map((data) => ({ ok: true as const, data })),
+        anyText.map((text) => ({ ok: false as const, message: text })),
+      );
+      fc.assert(
+        fc.property(fc.maxSafeNat(), outcome, (id, result) => {
+          const frame = codec.encodeAck(id, result);
+          expect(frame).toBeDefined();
+          const decoded = message(codec.decode(frame ?? ""));
+          expect(decoded.event).toBe("ack");
+          expect(decoded.ackId).toBe(id);
+          expect(JSON.parse(frame ?? "")).toEqual(
+            result.ok
+              ? {
+                  type: "ack",
+                  id,
+                  ...(result.data === undefined ? {} : { data: positiveZero(result.data) }),
+                }
+              : { type: "ack", id, error: { message: result.message } },
+          );
+        }),
       );
     });
   });

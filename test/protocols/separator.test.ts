@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { DecodeResult } from "../../protocols/codec.js";
 import { separator } from "../../protocols/separator.js";
+import { anyJson, anyString, codeUnit, positiveZero, textOf } from "../helpers/arbitraries.js";
 
 const codec = separator();
 
@@ -11,20 +12,11 @@ function message(result: DecodeResult) {
   return result.message;
 }
 
-/**
- * Any single UTF-16 code unit (so lone surrogates too: fast-check's "binary" unit never makes
- * them), weighted towards the characters the codec treats specially.
- */
-const unit = fc.oneof(
-  { arbitrary: fc.constantFrom("|", "\\", "#", ",", ""), weight: 2 },
-  {
-    arbitrary: fc.integer({ min: 0xd800, max: 0xdfff }).map((c) => String.fromCharCode(c)),
-    weight: 1,
-  },
-  { arbitrary: fc.string({ unit: "binary", minLength: 1, maxLength: 1 }), weight: 3 },
-);
-const text = fc.string({ unit });
-const anyString = fc.oneof(fc.string(), fc.string({ unit: "binary" }), text);
+/** The characters the codec treats specially, mixed into every generated string. */
+const SPECIAL = ["|", "\\", "#", ",", ""];
+const unit = codeUnit(SPECIAL);
+const text = textOf(SPECIAL);
+const anyText = anyString(SPECIAL);
 
 describe("separator", () => {
   describe("decode", () => {
@@ -99,7 +91,7 @@ describe("separator", () => {
 
     it("never throws and returns ok or a bad_frame failure", () => {
       fc.assert(
-        fc.property(anyString, (frame) => {
+        fc.property(anyText, (frame) => {
           const result = codec.decode(frame);
           if (result.ok) expect(typeof result.message.event).toBe("string");
           else expect(result.error.code).toBe("bad_frame");
@@ -109,7 +101,7 @@ describe("separator", () => {
 
     it("passes any frame without '#' through unchanged", () => {
       fc.assert(
-        fc.property(anyString, (frame) => {
+        fc.property(anyText, (frame) => {
           fc.pre(!frame.startsWith("#"));
           expect(message(codec.decode(frame))).toEqual({ event: "message", data: frame });
         }),
@@ -142,6 +134,28 @@ describe("separator", () => {
       circular.self = circular;
       expect(() => codec.encode(circular)).toThrow(TypeError);
       expect(() => codec.encode(10n)).toThrow(TypeError);
+    });
+
+    it("sends any string as a frame that decodes without throwing, unchanged unless it is an event", () => {
+      fc.assert(
+        fc.property(anyText, (payload) => {
+          const frame = codec.encode(payload);
+          expect(frame).toBe(payload);
+          const result = codec.decode(frame);
+          if (!payload.startsWith("#")) expect(message(result).data).toBe(payload);
+        }),
+      );
+    });
+
+    it("sends any other JSON value as a message whose text parses back to it", () => {
+      fc.assert(
+        fc.property(anyJson(SPECIAL), (payload) => {
+          fc.pre(typeof payload !== "string");
+          const decoded = message(codec.decode(codec.encode(payload)));
+          expect(decoded.event).toBe("message");
+          expect(JSON.parse(decoded.data as string)).toEqual(positiveZero(payload));
+        }),
+      );
     });
   });
 
@@ -194,12 +208,24 @@ describe("separator", () => {
           );
         });
       fc.assert(
-        fc.property(validSeparator, text, fc.array(anyString), (sep, event, fields) => {
+        fc.property(validSeparator, text, fc.array(anyText), (sep, event, fields) => {
           const name = event.startsWith("#") ? event : `#${event}`;
           fc.pre(name !== "#");
           const codecForSep = separator(sep);
           const result = codecForSep.decode(codecForSep.encodeEvent(event, fields));
           expect(message(result)).toEqual({ event: name, data: fields });
+        }),
+      );
+    });
+    it("round-trips any JSON fields as their JSON text", () => {
+      fc.assert(
+        fc.property(fc.array(anyJson(SPECIAL), { maxLength: 5 }), (fields) => {
+          fc.pre(fields.every((field) => typeof field !== "string"));
+          const decoded = message(codec.decode(codec.encodeEvent("#json", fields)));
+          expect(decoded.event).toBe("#json");
+          expect((decoded.data as string[]).map((field) => JSON.parse(field))).toEqual(
+            positiveZero(fields),
+          );
         }),
       );
     });
@@ -212,6 +238,17 @@ describe("separator", () => {
         event: "#error",
         data: ["bad_frame", "a|b\\"],
       });
+    });
+
+    it("round-trips any code and message through decode", () => {
+      fc.assert(
+        fc.property(anyText, anyText, (code, text) => {
+          expect(message(codec.decode(codec.encodeError(code, text)))).toEqual({
+            event: "#error",
+            data: [code, text],
+          });
+        }),
+      );
     });
   });
 

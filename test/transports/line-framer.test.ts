@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { createLineFramer, type LineFramerStep } from "../../src/transports/line-framer.js";
+import { anyBytes, cut, cutPoints } from "../helpers/arbitraries.js";
 
 /** Feeds every chunk; returns all lines and the flags of the last step. */
 function feed(chunks: readonly (Buffer | string)[], maxLine = 1024) {
@@ -14,19 +15,10 @@ function feed(chunks: readonly (Buffer | string)[], maxLine = 1024) {
   return { lines, overflow: last.overflow, invalid: last.invalid };
 }
 
-/** Splits bytes at the given cut points (any numbers; taken modulo the length, sorted). */
-function cut(bytes: Buffer, points: readonly number[]): Buffer[] {
-  const at = [...new Set(points.map((point) => point % (bytes.length + 1)))].sort((a, b) => a - b);
-  const chunks: Buffer[] = [];
-  let start = 0;
-  for (const end of [...at, bytes.length]) {
-    chunks.push(bytes.subarray(start, end));
-    start = end;
-  }
-  return chunks;
-}
-
-/** A line as a client would write it: any Unicode text with no LF, not ending in CR. */
+/**
+ * A line as a client would write it: any well-formed Unicode text with no LF, not ending in CR.
+ * (Lone surrogates have no UTF-8 form: `Buffer.from` would write U+FFFD for them.)
+ */
 const lineArb = fc
   .string({ unit: "binary", maxLength: 40 })
   .map((text) => text.replaceAll("\n", " ").replace(/\r+$/, ""));
@@ -135,7 +127,7 @@ describe("createLineFramer", () => {
         fc.property(
           fc.array(lineArb, { maxLength: 20 }),
           fc.boolean(),
-          fc.array(fc.nat(), { maxLength: 30 }),
+          cutPoints,
           (lines, crlf, points) => {
             const text = lines.map((line) => line + (crlf ? "\r\n" : "\n")).join("");
             const result = feed(cut(Buffer.from(text), points), 1_000);
@@ -154,7 +146,7 @@ describe("createLineFramer", () => {
         fc.property(
           fc.array(lineArb, { maxLength: 12 }),
           fc.integer({ min: 0, max: 60 }),
-          fc.array(fc.nat(), { maxLength: 30 }),
+          cutPoints,
           (lines, maxLine, points) => {
             const text = lines.map((line) => `${line}\n`).join("");
             const tooLong = lines.findIndex((line) => Buffer.byteLength(line) > maxLine);
@@ -162,6 +154,43 @@ describe("createLineFramer", () => {
             const result = feed(cut(Buffer.from(text), points), maxLine);
             expect(result.overflow).toBe(tooLong !== -1);
             expect(result.lines).toEqual(good.filter((line) => line !== ""));
+          },
+        ),
+      );
+    });
+
+    it("gives the same lines and flags for any byte stream however it is chunked", () => {
+      fc.assert(
+        fc.property(
+          anyBytes,
+          cutPoints,
+          fc.integer({ min: 0, max: 40 }),
+          (bytes, points, maxLine) => {
+            const whole = Buffer.from(bytes);
+            expect(feed(cut(whole, points), maxLine)).toEqual(feed([whole], maxLine));
+          },
+        ),
+        { numRuns: 500 },
+      );
+    });
+
+    it("refuses a line of any bytes longer than maxLine, however it is chunked", () => {
+      fc.assert(
+        fc.property(
+          fc.integer({ min: 2, max: 40 }),
+          fc.integer({ min: 1, max: 40 }),
+          anyBytes,
+          cutPoints,
+          (maxLine, excess, filler, points) => {
+            // Any bytes but CR and LF, repeated to the length that must be refused.
+            const body = filler.filter((byte) => byte !== 0x0a && byte !== 0x0d);
+            const line = Buffer.alloc(maxLine + excess, body.length > 0 ? body : "x");
+            const stream = Buffer.concat([Buffer.from("ok\n"), line, Buffer.from("\nok\n")]);
+            expect(feed(cut(stream, points), maxLine)).toEqual({
+              lines: ["ok"],
+              overflow: true,
+              invalid: false,
+            });
           },
         ),
       );
