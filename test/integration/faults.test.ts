@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   type BrokerError,
   type ClientHandle,
@@ -6,25 +6,11 @@ import {
   ErrorCode,
   json,
 } from "../../src/index.js";
+import { settle, trapCrashes } from "../helpers/crash-trap.js";
 import { nextEvent, startBroker } from "../helpers/test-broker.js";
 import { connectClient } from "../helpers/test-client.js";
 
-// Any rejection nobody handled would be a process crash under Node's default policy; the trap
-// records them so a test fails instead of passing while the process would have died.
-const unhandled: unknown[] = [];
-const trap = (reason: unknown) => unhandled.push(reason);
-beforeEach(() => {
-  unhandled.length = 0;
-  process.on("unhandledRejection", trap);
-  process.on("uncaughtException", trap);
-});
-afterEach(() => {
-  process.off("unhandledRejection", trap);
-  process.off("uncaughtException", trap);
-});
-
-/** Waits two macrotask turns so that a stray rejection, if any, has been reported. */
-const settle = () => new Promise<void>((resolve) => setImmediate(() => setImmediate(resolve)));
+const unhandled = trapCrashes();
 
 describe("faults", () => {
   it("reports a throwing handler as an error event and keeps the client connected", async () => {

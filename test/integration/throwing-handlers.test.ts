@@ -3,7 +3,7 @@
  * put code: each failure is one `error` event (`SB_ERR_HANDLER_FAILED`, saying where), the
  * process keeps running, and every other client keeps receiving.
  */
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   type Broker,
   type BrokerError,
@@ -11,26 +11,12 @@ import {
   ErrorCode,
   json,
 } from "../../src/index.js";
+import { settle, trapCrashes } from "../helpers/crash-trap.js";
 import { nextEvent, startBroker } from "../helpers/test-broker.js";
 import { connectClient, type TestClient } from "../helpers/test-client.js";
 import { probe, upgradeStatus } from "../security/http-probe.js";
 
-// Under Node's default policy an unhandled rejection or uncaught exception ends the process;
-// trapping them here turns "the process would have died" into a failing test.
-const unhandled: unknown[] = [];
-const trap = (reason: unknown) => unhandled.push(reason);
-beforeEach(() => {
-  unhandled.length = 0;
-  process.on("unhandledRejection", trap);
-  process.on("uncaughtException", trap);
-});
-afterEach(() => {
-  process.off("unhandledRejection", trap);
-  process.off("uncaughtException", trap);
-});
-
-/** Two macrotask turns: long enough for a stray rejection to have been reported. */
-const settle = () => new Promise<void>((resolve) => setImmediate(() => setImmediate(resolve)));
+const unhandled = trapCrashes();
 
 /** How a handler fails: by throwing, or by returning a promise that rejects. */
 const FAILURES = {
