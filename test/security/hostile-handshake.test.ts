@@ -150,6 +150,27 @@ describe("refused handshakes", () => {
     await expectUnharmed(setup, raw);
   });
 
+  it("answers 400 to ws's CVE-2024-37890 request: 2,001 tiny headers pushing Upgrade and the key past Node's header-count cap", async () => {
+    const setup = await arena();
+    // Node keeps only the first 2,000 headers (maxHeadersCount); older ws then read a missing
+    // Sec-WebSocket-Key and crashed the process. The request stays under 16 KiB on purpose.
+    const filler = Array.from({ length: 2_001 }, (_, n) => `a${n % 10}: b`);
+    const request = [
+      "GET /ws HTTP/1.1",
+      "Host: 127.0.0.1",
+      ...filler,
+      "Upgrade: websocket",
+      "Connection: Upgrade",
+      "Sec-WebSocket-Version: 13",
+      `Sec-WebSocket-Key: ${Buffer.alloc(16, 7).toString("base64")}`,
+    ].join("\r\n");
+    expect(request.length).toBeLessThan(16 * 1024);
+    const raw = openRaw(setup.port, `${request}\r\n\r\n`);
+    expect((await raw.response).status).toBe(400);
+    await raw.ended;
+    await expectUnharmed(setup, raw);
+  });
+
   it("answers 431 to a 64 KiB Sec-WebSocket-Protocol before any broker code runs", async () => {
     const setup = await arena();
     const raw = openRaw(
