@@ -1,5 +1,14 @@
 import type { ConnectionRecord } from "./hooks.js";
 
+/** The rooms of every connection in none: shared, never modified. */
+export const NO_ROOMS: ReadonlySet<string> = new Set<string>();
+
+/** A record's own room set, made on its first join and kept from then on. */
+function ownRooms(record: ConnectionRecord): Set<string> {
+  if (record.rooms === NO_ROOMS) record.rooms = new Set();
+  return record.rooms as Set<string>;
+}
+
 /**
  * The supervisor's mutable registry of connections and rooms. It grows with the number of
  * clients, so it is updated in place by the supervisor's named actions: copying a Map on every
@@ -36,7 +45,7 @@ export class ConnectionRegistry {
       this.rooms.set(room, members);
     }
     members.add(id);
-    record.rooms.add(room);
+    ownRooms(record).add(room);
     return true;
   }
 
@@ -44,7 +53,7 @@ export class ConnectionRegistry {
   leave(id: string, room: string): boolean {
     const record = this.connections.get(id);
     if (!record) return false;
-    record.rooms.delete(room);
+    if (record.rooms !== NO_ROOMS) ownRooms(record).delete(room);
     const members = this.rooms.get(room);
     if (members) {
       members.delete(id);

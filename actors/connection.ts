@@ -54,11 +54,13 @@ export interface AuthSettings {
 /** The supervisor as a connection sees it: somewhere to send its notices. */
 export type SupervisorRef = ActorRef<Snapshot<unknown>, ConnectionNotice>;
 
-export interface ConnectionInput {
-  readonly id: string;
+/**
+ * What every connection of a broker (of one transport kind) shares. One object per broker,
+ * referenced by each connection's context: copying these fields into every context would cost
+ * a slot each per connection, twice (xstate keeps the input as well as the context).
+ */
+export interface ConnectionSettings {
   readonly supervisor: SupervisorRef;
-  readonly transport: Transport;
-  readonly codec: Codec;
   readonly heartbeat: HeartbeatSettings;
   /** How long a closing handshake may take before the socket is destroyed. */
   readonly closeTimeout: number;
@@ -69,6 +71,13 @@ export interface ConnectionInput {
   readonly slowConsumer: SlowConsumerPolicy;
   /** Present when the broker authenticates: auth frames and expiry are handled. */
   readonly auth?: AuthSettings | undefined;
+}
+
+export interface ConnectionInput {
+  readonly id: string;
+  readonly transport: Transport;
+  readonly codec: Codec;
+  readonly settings: ConnectionSettings;
 }
 
 export interface ConnectionContext extends ConnectionInput {
@@ -141,8 +150,8 @@ function decodeInbound(context: ConnectionContext, frame: string, expired = fals
     context.transport.send(context.codec.encodeError("bad_frame", message));
     return;
   }
-  if (context.auth && isAuthFrame(result.message)) {
-    context.hooks.reauthenticate(context.id, result.message);
+  if (context.settings.auth && isAuthFrame(result.message)) {
+    context.settings.hooks.reauthenticate(context.id, result.message);
     return;
   }
   if (expired) {
@@ -150,7 +159,7 @@ function decodeInbound(context: ConnectionContext, frame: string, expired = fals
     context.transport.send(context.codec.encodeError(wireCode(ErrorCode.AUTH_EXPIRED), message));
     return;
   }
-  context.hooks.received(context.id, result.message);
+  context.settings.hooks.received(context.id, result.message);
 }
 
 function refuseFrame(context: ConnectionContext): void {
@@ -163,7 +172,7 @@ function reportRateLimitClose(context: ConnectionContext): void {
   const error = new BrokerError(ErrorCode.RATE_LIMITED, `Closed: ${RATE_LIMIT_REASON} repeatedly`, {
     closeCode: CloseCode.POLICY_VIOLATION,
   });
-  context.hooks.failed(context.id, error);
+  context.settings.hooks.failed(context.id, error);
 }
 
 /**
@@ -179,23 +188,24 @@ export const connectionMachine = setup({
     input: {} as ConnectionInput,
   },
   delays: {
-    heartbeatInterval: ({ context }) => context.heartbeat.interval,
-    heartbeatTimeout: ({ context }) => context.heartbeat.timeout,
-    closeTimeout: ({ context }) => context.closeTimeout,
-    lagTimeout: ({ context }) => context.slowConsumer.lagTimeout,
+    heartbeatInterval: ({ context }) => context.settings.heartbeat.interval,
+    heartbeatTimeout: ({ context }) => context.settings.heartbeat.timeout,
+    closeTimeout: ({ context }) => context.settings.closeTimeout,
+    lagTimeout: ({ context }) => context.settings.slowConsumer.lagTimeout,
     // A ping cannot get past a lagging client's backlog, but the backlog stops growing while it
     // lags (frames are skipped), so a live peer drains it; one that has not within a whole
     // heartbeat cycle is treated as gone, as a missed pong would be.
-    lagDeadline: ({ context }) => context.heartbeat.interval + context.heartbeat.timeout,
-    authGrace: ({ context }) => context.auth?.grace ?? 0,
+    lagDeadline: ({ context }) =>
+      context.settings.heartbeat.interval + context.settings.heartbeat.timeout,
+    authGrace: ({ context }) => context.settings.auth?.grace ?? 0,
   },
   guards: {
-    heartbeatEnabled: ({ context }) => context.heartbeat.interval > 0,
-    unmetered: ({ context }) => context.rateLimit === undefined,
-    closesWhenLagging: ({ context }) => context.slowConsumer.policy === "close",
+    heartbeatEnabled: ({ context }) => context.settings.heartbeat.interval > 0,
+    unmetered: ({ context }) => context.settings.rateLimit === undefined,
+    closesWhenLagging: ({ context }) => context.settings.slowConsumer.policy === "close",
   },
   actions: {
-    announceConnect: ({ context }) => context.hooks.connected(context.id),
+    announceConnect: ({ context }) => context.settings.hooks.connected(context.id),
     decodeFrame: ({ context, event }) => {
       assertEvent(event, "socket.message");
       decodeInbound(context, event.frame);
@@ -206,7 +216,7 @@ export const connectionMachine = setup({
       decodeInbound(context, event.frame, true);
     },
     announceExpiry: ({ context }) => {
-      const message = `Credentials expired: send an auth frame within ${context.auth?.grace ?? 0} ms`;
+      const message = `Credentials expired: send an auth frame within ${context.settings.auth?.grace ?? 0} ms`;
       context.transport.send(context.codec.encodeError(wireCode(ErrorCode.AUTH_EXPIRED), message));
     },
     confirmRenewal: ({ context, event }) => {
@@ -224,7 +234,7 @@ export const connectionMachine = setup({
     }),
     // Date.now() is read here, not in the pure bucket (src/rate-limit.ts), so tests fake time there.
     meterFrame: assign(({ context }) => {
-      const limit = context.rateLimit;
+      const limit = context.settings.rateLimit;
       if (!limit) return {};
       const now = Date.now();
       return { bucket: spend(limit, context.bucket ?? fullBucket(limit, now), now).state };
@@ -238,7 +248,7 @@ export const connectionMachine = setup({
         return;
       }
       enqueue(() => refuseFrame(context));
-      if (breaches >= (context.rateLimit?.maxBreaches ?? Number.POSITIVE_INFINITY)) {
+      if (breaches >= (context.settings.rateLimit?.maxBreaches ?? Number.POSITIVE_INFINITY)) {
         enqueue(() => reportRateLimitClose(context));
         enqueue.raise({
           type: "connection.close",
@@ -253,12 +263,12 @@ export const connectionMachine = setup({
     },
     reportTransportError: ({ context, event }) => {
       assertEvent(event, "socket.error");
-      context.hooks.failed(context.id, transportFailure(event.error));
+      context.settings.hooks.failed(context.id, transportFailure(event.error));
     },
     sendPing: ({ context }) => context.transport.ping(),
     reportLagging: ({ context, event }) => {
       assertEvent(event, "socket.lagging");
-      context.hooks.lagging(context.id, event.bufferedAmount);
+      context.settings.hooks.lagging(context.id, event.bufferedAmount);
     },
     // The client learns how many frames it missed, so a gap is never silent.
     reportSkipped: ({ context, event }) => {
@@ -300,11 +310,11 @@ export const connectionMachine = setup({
       closeCode: context.closeCode ?? CloseCode.ABNORMAL,
     })),
     notifyClosing: sendTo(
-      ({ context }) => context.supervisor,
+      ({ context }) => context.settings.supervisor,
       ({ context }): ConnectionNotice => ({ type: "connection.closing", id: context.id }),
     ),
     notifyClosed: sendTo(
-      ({ context }) => context.supervisor,
+      ({ context }) => context.settings.supervisor,
       ({ context }): ConnectionNotice => ({
         type: "connection.closed",
         id: context.id,
@@ -316,7 +326,16 @@ export const connectionMachine = setup({
 }).createMachine({
   id: "connection",
   description: "One client connection: lifecycle, heartbeat and decoding with its codec.",
-  context: ({ input }) => ({ ...input, bucket: undefined, closeCode: undefined, closeReason: "" }),
+  // Field by field, not `...input`: one literal shape for every connection's context.
+  context: ({ input }) => ({
+    id: input.id,
+    transport: input.transport,
+    codec: input.codec,
+    settings: input.settings,
+    bucket: undefined,
+    closeCode: undefined,
+    closeReason: "",
+  }),
   initial: "connecting",
   on: {
     "socket.error": { actions: ["recordTransportFailure", "reportTransportError"] },

@@ -143,3 +143,18 @@ export function fanOut(
   }
   return delivered;
 }
+
+/**
+ * Encodes a payload with one connection's codec and writes it, if the connection still takes
+ * deliveries. One recipient: the text goes to the transport as is, with no shared
+ * `OutboundFrame` to build (the transport frames it once anyway).
+ */
+export function deliverText(
+  record: ConnectionRecord,
+  encode: (codec: Codec) => string,
+  hooks: ActorHooks,
+): void {
+  if (!record.deliverable) return;
+  const text = encodeText(() => encode(record.codec), hooks, record.id);
+  if (text !== null) record.transport.send(text);
+}

@@ -15,12 +15,12 @@ import {
   type SharedChannels,
   sharedChannelsFor,
 } from "../src/sse/shared-channels.js";
-import type { Transport } from "../src/transport.js";
+import type { Transport, TransportEvent } from "../src/transport.js";
 import type { ConnectionActorRef, ConnectionNotice } from "./connection.js";
-import { ConnectionRegistry } from "./connection-registry.js";
+import { ConnectionRegistry, NO_ROOMS } from "./connection-registry.js";
 import {
   appendSafely,
-  encodeOnce,
+  deliverText,
   encoderOf,
   encodeText,
   fanOut,
@@ -140,6 +140,15 @@ export type SupervisorEvent =
   | TimerFiredEvent
   | { readonly type: "shutdown"; readonly code: number; readonly reason: string };
 
+/**
+ * A transport's sink, bound to its connection actor: a bound function (about 40 bytes) rather
+ * than a closure and its scope per connection. A stopped actor ignores events anyway; the check
+ * keeps late socket events quiet (no warning, nothing for the inspector).
+ */
+function forwardWhileActive(this: ConnectionActorRef, event: TransportEvent): void {
+  if (this.getSnapshot().status === "active") this.send(event);
+}
+
 /** The rooms a connection is in, copied before the registry empties them. */
 const roomsOf = (record: ConnectionRecord | undefined): string[] =>
   record ? [...record.rooms] : [];
@@ -178,7 +187,7 @@ export const supervisorMachine = setup({
         id,
         transport,
         codec,
-        rooms: new Set(),
+        rooms: NO_ROOMS,
         ref,
         deliverable: true,
       };
@@ -198,10 +207,7 @@ export const supervisorMachine = setup({
       }
       context.hooks.admitted(record);
       if (event.rooms?.length) context.cluster?.presence(id, event.rooms, "join");
-      // A stopped actor ignores events anyway; the check keeps late socket events quiet.
-      transport.bind((transportEvent) => {
-        if (ref.getSnapshot().status === "active") ref.send(transportEvent);
-      });
+      transport.bind(forwardWhileActive.bind(ref));
       ref.start();
       ref.send({ type: "connection.registered" });
     },
@@ -250,10 +256,7 @@ export const supervisorMachine = setup({
         const { id, payload } = event;
         return relay(context.cluster, event, { kind: "whisper", id, payload });
       }
-      sendTo(
-        record,
-        encodeOnce(() => record.codec.encode(event.payload), context.hooks, event.id),
-      );
+      deliverText(record, (codec) => codec.encode(event.payload), context.hooks);
     },
     deliverEvent: ({ context, event }) => {
       assertEvent(event, "client.emit");
@@ -262,8 +265,7 @@ export const supervisorMachine = setup({
         const { id, event: name, data } = event;
         return relay(context.cluster, event, { kind: "emit", id, event: name, data });
       }
-      const encode = () => record.codec.encodeEvent(event.event, event.data);
-      sendTo(record, encodeOnce(encode, context.hooks, event.id));
+      deliverText(record, (codec) => codec.encodeEvent(event.event, event.data), context.hooks);
     },
     deliverFrame: ({ context, event }) => {
       assertEvent(event, "client.frame");

@@ -122,6 +122,14 @@ const refuse = (
 const TOO_MANY = refuse(503, ErrorCode.TOO_MANY_CONNECTIONS, "Too many connections");
 
 /**
+ * The `data` of a client no `authenticate` answered for: a marker, never handed to the
+ * application (its handle makes its own bag on first use), so admitting costs no object.
+ */
+export const NO_DATA: object = Object.freeze({});
+
+const ADMITTED: AdmissionResult = { ok: true, data: NO_DATA };
+
+/**
  * The checks an HTTP request passes before the broker creates anything for it (no actor, no
  * stream): `Origin` against `allowedOrigins`, `maxConnections`, `authenticate`, `authorize`.
  * `admit` calls `then` synchronously when no user callback is configured (the common case costs
@@ -148,7 +156,7 @@ export class AdmissionGate {
     const screened = this.#screen(request, query);
     const { authenticate, authorize } = this.#options;
     if (screened || (!authenticate && !(authorize && query.action))) {
-      then(screened ?? { ok: true, data: {} });
+      then(screened ?? ADMITTED);
       return;
     }
     void this.#decide(request, query).then((result) =>

@@ -1,8 +1,9 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { nanoid } from "nanoid";
 import { type Actor, createActor, waitFor } from "xstate";
-import { connectionMachine } from "../actors/connection.js";
+import { type ConnectionSettings, connectionMachine } from "../actors/connection.js";
+import { deliverText } from "../actors/delivery.js";
 import type { ActorHooks, CloseInfo, ConnectionRecord } from "../actors/hooks.js";
+import { isProcessing } from "../actors/processing.js";
 import {
   type ChannelSettings,
   type SupervisorEvent,
@@ -11,12 +12,13 @@ import {
 import { ActorSystemPool } from "../actors/system-pool.js";
 import type { Codec } from "../protocols/codec.js";
 import { withId } from "../protocols/event-source.js";
-import { AdmissionGate, unwrapAuth } from "./admission.js";
+import { AdmissionGate, NO_DATA, unwrapAuth } from "./admission.js";
 import { AuthSessions } from "./auth-session.js";
 import { type ClientData, ClientHandle, type HandleCommands } from "./client-handle.js";
 import type { AdapterStats } from "./cluster/adapter.js";
 import type { ClusterClient } from "./cluster/messages.js";
 import { ClusterNode } from "./cluster/node.js";
+import { connectionId } from "./connection-id.js";
 import { CloseCode, Defaults } from "./constants.js";
 import { ListenerDispatcher } from "./dispatcher.js";
 import { createEndpoints, type StreamAdmission } from "./endpoints.js";
@@ -95,6 +97,11 @@ export class Broker<TData extends object = ClientData> {
   readonly #cluster: ClusterNode;
   /** Credentials after the handshake (TCP auth frames, expiry, renewal); with `authenticate`. */
   readonly #auth: AuthSessions | undefined;
+  /** Whether anything inspects the actors: then every delivery is a supervisor event it sees. */
+  readonly #inspected: boolean;
+  /** What every WebSocket and TCP connection shares, and every SSE stream (see `#accept`). */
+  readonly #socketSettings: ConnectionSettings;
+  readonly #streamSettings: ConnectionSettings;
   /** What `authenticate` answered for connections accepted but not yet admitted, by id. */
   readonly #pendingData = new Map<string, object>();
   #timerSequence = 0;
@@ -134,7 +141,9 @@ export class Broker<TData extends object = ClientData> {
     );
     this.#dispatcher = new ListenerDispatcher<TData>(this.#listeners, {
       codecOf: (id) => this.#supervisor.getSnapshot().context.registry.get(id)?.codec,
-      sendFrame: (id, frame) => this.#tell({ type: "client.frame", id, frame }),
+      sendFrame: (id, frame) => {
+        if (!this.#deliverHere(id, () => frame)) this.#tell({ type: "client.frame", id, frame });
+      },
     });
     const inspectorSetup = this.#options.inspector;
     this.#inspector = inspectorSetup
@@ -145,7 +154,11 @@ export class Broker<TData extends object = ClientData> {
         })
       : undefined;
     const inspect = combineObservers(this.#options.inspect, this.#inspector?.observer);
-    this.#systems = new ActorSystemPool(inspect);
+    this.#inspected = inspect !== undefined;
+    // A connection actor that throws is reaped by the supervisor (1011, an `error` event).
+    this.#systems = new ActorSystemPool(inspect, (id, error) =>
+      this.#supervisor.send({ type: "connection.failed", id, error }),
+    );
     this.#cluster = new ClusterNode({
       adapter: this.#options.adapter,
       listeners: this.#listeners,
@@ -166,6 +179,24 @@ export class Broker<TData extends object = ClientData> {
       ...(inspect ? { inspect } : {}),
     });
     this.#supervisor.start();
+    const shared = {
+      supervisor: this.#supervisor,
+      closeTimeout: this.#options.closeTimeout,
+      hooks,
+      rateLimit: this.#options.rateLimit,
+      slowConsumer: this.#options.slowConsumer,
+      auth: this.#options.authenticate ? { grace: this.#options.authGrace } : undefined,
+    };
+    const { heartbeatInterval, heartbeatTimeout } = this.#options;
+    this.#socketSettings = {
+      ...shared,
+      heartbeat: { interval: heartbeatInterval, timeout: heartbeatTimeout },
+    };
+    // A stream's heartbeat is its keepalive comment (see SseTransport.ping).
+    this.#streamSettings = {
+      ...shared,
+      heartbeat: { interval: this.#options.sse?.keepalive ?? 0, timeout: heartbeatTimeout },
+    };
     this.#commands = {
       whisper: (id, payload) => this.whisper(id, payload),
       emit: (id, event, data) => this.emit(id, event, data),
@@ -270,11 +301,13 @@ export class Broker<TData extends object = ClientData> {
    * says whether that publication got out (not whether some node holds the id).
    */
   whisper(id: string, payload: unknown): boolean {
+    if (this.#deliverHere(id, (codec) => codec.encode(payload))) return true;
     return this.#toClient(id, { type: "client.send", id, payload });
   }
 
   /** Sends a named event to one client (`#event|a|b`, `{"type":event,"data":…}`); as `whisper`. */
   emit(id: string, event: string, data?: unknown): boolean {
+    if (this.#deliverHere(id, (codec) => codec.encodeEvent(event, data))) return true;
     return this.#toClient(id, { type: "client.emit", id, event, data });
   }
 
@@ -446,30 +479,19 @@ export class Broker<TData extends object = ClientData> {
       transport.close(CloseCode.GOING_AWAY, "server shutting down");
       return;
     }
-    const id = nanoid();
-    if (data) this.#pendingData.set(id, data);
+    const id = connectionId();
+    if (data && data !== NO_DATA) this.#pendingData.set(id, data);
     const ref = createActor(connectionMachine, {
       id,
       parent: this.#systems.nextParent(),
       input: {
         id,
-        supervisor,
         transport,
         codec,
-        heartbeat: {
-          // A stream's heartbeat is its keepalive comment (see SseTransport.ping).
-          interval: stream ? (this.#options.sse?.keepalive ?? 0) : this.#options.heartbeatInterval,
-          timeout: this.#options.heartbeatTimeout,
-        },
-        closeTimeout: this.#options.closeTimeout,
-        hooks: this.#hooks,
-        rateLimit: this.#options.rateLimit,
-        slowConsumer: this.#options.slowConsumer,
-        auth: this.#auth ? { grace: this.#options.authGrace } : undefined,
+        settings: stream ? this.#streamSettings : this.#socketSettings,
       },
     });
     transport.limitBuffer(this.#options.maxBufferedBytes);
-    ref.subscribe({ error: (error) => supervisor.send({ type: "connection.failed", id, error }) });
     supervisor.send({ type: "connection.accept", id, ref, transport, codec, ...stream });
   }
 
@@ -508,6 +530,23 @@ export class Broker<TData extends object = ClientData> {
     return local || this.#cluster.reachable;
   }
 
+  /**
+   * Delivers a frame to a client of this node at once, without a supervisor event, when nothing
+   * sent before can be overtaken: the supervisor is idle, so every command sent to it so far has
+   * been applied (a connect or disconnect listener runs while it is busy). The supervisor's
+   * registry says whether the client is here and still takes deliveries. False when the client
+   * is not here, the supervisor is busy, or an inspector is watching (it shows deliveries as the
+   * supervisor's events): the command then goes through the supervisor's mailbox as before.
+   */
+  #deliverHere(id: string, encode: (codec: Codec) => string): boolean {
+    const supervisor = this.#supervisor;
+    if (this.#inspected || isProcessing(supervisor)) return false;
+    const record = supervisor.getSnapshot().context.registry.get(id);
+    if (!record) return false;
+    deliverText(record, encode, this.#hooks);
+    return true;
+  }
+
   #disconnect(id: string, code: number, reason: string): boolean {
     if (!this.#handles.has(id)) return false;
     this.#tell({ type: "client.close", id, code, reason });
@@ -516,9 +555,15 @@ export class Broker<TData extends object = ClientData> {
 
   #admit(record: ConnectionRecord): void {
     // What `authenticate` answered is the application's data for this client, by contract.
-    const { data, expiresAt } = unwrapAuth(this.#pendingData.get(record.id) ?? {});
-    this.#pendingData.delete(record.id);
-    this.#handles.set(record.id, new ClientHandle<TData>(record, this.#commands, data as TData));
+    const pending = this.#pendingData.get(record.id);
+    if (pending) this.#pendingData.delete(record.id);
+    const { data, expiresAt } = pending
+      ? unwrapAuth(pending)
+      : { data: undefined, expiresAt: undefined };
+    this.#handles.set(
+      record.id,
+      new ClientHandle<TData>(record, this.#commands, data as TData | undefined),
+    );
     this.#auth?.expireAt(record.id, expiresAt);
   }
 

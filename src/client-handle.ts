@@ -26,31 +26,53 @@ export type ClientData = Record<string, unknown>;
  * });
  */
 export class ClientHandle<TData extends object = ClientData> {
-  /** A nanoid, unique for the broker's lifetime. */
-  readonly id: string;
-  /** The peer's IP address. */
-  readonly address: string;
-  /** `websocket`, `sse` or `tcp`. */
-  readonly transport: TransportKind;
-  /** The codec's name: `separator`, `json`, `event-source`. */
-  readonly protocol: string;
-  /** A bag for the application; the broker never reads it. */
-  data: TData;
-
+  // One handle per connection: it keeps its record and reads the rest from there, and makes the
+  // application's bag on first use, rather than holding copies and an empty object per client.
   readonly #record: ConnectionRecord;
   readonly #commands: HandleCommands;
+  #data: TData | undefined;
 
-  constructor(record: ConnectionRecord, commands: HandleCommands, data: TData) {
-    this.id = record.id;
-    this.address = record.transport.remoteAddress;
-    this.transport = record.transport.kind;
-    this.protocol = record.codec.name;
-    this.data = data;
+  /** `data` is what `authenticate` answered; without it the bag starts empty on first use. */
+  constructor(record: ConnectionRecord, commands: HandleCommands, data?: TData) {
     this.#record = record;
     this.#commands = commands;
+    this.#data = data;
   }
 
-  /** The rooms this client is in, live. */
+  /** A nanoid, unique for the broker's lifetime. */
+  get id(): string {
+    return this.#record.id;
+  }
+
+  /** The peer's IP address. */
+  get address(): string {
+    return this.#record.transport.remoteAddress;
+  }
+
+  /** `websocket`, `sse` or `tcp`. */
+  get transport(): TransportKind {
+    return this.#record.transport.kind;
+  }
+
+  /** The codec's name: `separator`, `json`, `event-source`. */
+  get protocol(): string {
+    return this.#record.codec.name;
+  }
+
+  /** A bag for the application; the broker never reads it. */
+  get data(): TData {
+    this.#data ??= {} as TData;
+    return this.#data;
+  }
+
+  set data(value: TData) {
+    this.#data = value;
+  }
+
+  /**
+   * The rooms this client is in, live. Read it anew rather than keeping it: a client in no room
+   * shows a shared empty set, replaced by its own on its first join.
+   */
   get rooms(): ReadonlySet<string> {
     return this.#record.rooms;
   }

@@ -90,7 +90,7 @@ export class ListenerDispatcher<TData extends object = ClientData> {
         ? [method]
         : this.#listeners.get<EventListener<TData>>(ServerEvent.MESSAGE);
     }
-    let answer: Promise<Outcome> | undefined;
+    let answer: Outcome | Promise<Outcome> | undefined;
     for (const listener of listeners) {
       // Every listener gets the event name as a third argument; custom ones may ignore it.
       const call = listener as LifecycleListeners<TData>["message"];
@@ -99,7 +99,9 @@ export class ListenerDispatcher<TData extends object = ClientData> {
       );
       answer ??= outcome;
     }
-    if (message.ackId !== undefined && answer) this.#acknowledge(client, message.ackId, answer);
+    if (message.ackId !== undefined && answer) {
+      this.#acknowledge(client, message.ackId, Promise.resolve(answer));
+    }
   }
 
   /** Delivers an error to the `error` listeners; with none, prints it rather than throwing. */
@@ -121,21 +123,33 @@ export class ListenerDispatcher<TData extends object = ClientData> {
     }
   }
 
-  /** Calls one listener; a throw or a rejection becomes an `error` event, never a crash. */
-  #invoke(client: ClientHandle<TData>, where: string, call: () => unknown): Promise<Outcome> {
-    const fail = (error: unknown): Outcome => {
-      this.report(client, handlerFailure(where, error));
-      return { ok: false, message: error instanceof Error ? error.message : String(error) };
-    };
+  /**
+   * Calls one listener; a throw or a rejection becomes an `error` event, never a crash. Its
+   * outcome is a promise only when the listener returned one: a frame without an ack id (most
+   * of them) costs no promise and no failure closure.
+   */
+  #invoke(
+    client: ClientHandle<TData>,
+    where: string,
+    call: () => unknown,
+  ): Outcome | Promise<Outcome> {
     try {
       const value = call();
       if (value instanceof Promise) {
-        return value.then((resolved): Outcome => ({ ok: true, value: resolved }), fail);
+        return value.then(
+          (resolved): Outcome => ({ ok: true, value: resolved }),
+          (error: unknown) => this.#failed(client, where, error),
+        );
       }
-      return Promise.resolve({ ok: true, value });
+      return { ok: true, value };
     } catch (error) {
-      return Promise.resolve(fail(error));
+      return this.#failed(client, where, error);
     }
+  }
+
+  #failed(client: ClientHandle<TData>, where: string, error: unknown): Outcome {
+    this.report(client, handlerFailure(where, error));
+    return { ok: false, message: error instanceof Error ? error.message : String(error) };
   }
 
   #acknowledge(client: ClientHandle<TData>, ackId: number, answer: Promise<Outcome>): void {

@@ -54,7 +54,6 @@ export class WebSocketTransport implements Transport {
   readonly kind = "websocket";
   readonly remoteAddress: string;
   readonly #socket: WebSocket;
-  #sink: TransportSink | undefined;
   #valve: OutboundValve | undefined;
 
   constructor(socket: WebSocket, remoteAddress: string) {
@@ -80,7 +79,7 @@ export class WebSocketTransport implements Transport {
     // is measured once the batch is written (see `uncork`).
     const raw = rawSocketOf(this.#socket);
     if (valve && raw.writableCorked === 0)
-      valve.check(this.#socket.bufferedAmount, raw, this.#sink);
+      valve.check(this.#socket.bufferedAmount, raw, sinkOf(this.#socket));
   }
 
   limitBuffer(maxBytes: number): void {
@@ -102,7 +101,7 @@ export class WebSocketTransport implements Transport {
   uncork(): void {
     const raw = rawSocketOf(this.#socket);
     raw.uncork();
-    this.#valve?.check(this.#socket.bufferedAmount, raw, this.#sink);
+    this.#valve?.check(this.#socket.bufferedAmount, raw, sinkOf(this.#socket));
   }
 
   ping(): void {
@@ -110,24 +109,47 @@ export class WebSocketTransport implements Transport {
   }
 
   bind(sink: TransportSink): void {
-    this.#sink = sink;
-    const socket = this.#socket;
-    socket.on("message", (data, isBinary) => {
-      if (isBinary) {
-        sink({ type: "socket.binary", byteLength: byteLengthOf(data) });
-        return;
-      }
-      // ws has already validated UTF-8 (an invalid text frame closes with 1007 before this).
-      sink({ type: "socket.message", frame: data.toString() });
-    });
-    socket.on("pong", () => sink({ type: "socket.pong" }));
+    const socket = this.#socket as BoundSocket;
+    socket[SINK] = sink;
+    socket.on("message", onMessage);
+    socket.on("pong", onPong);
     // ws emits "error" for protocol violations (invalid UTF-8, oversized frames) and then
     // closes the socket itself; the listener also keeps the process from crashing.
-    socket.on("error", (error) => sink({ type: "socket.error", error }));
-    socket.on("close", (code, reason) =>
-      sink({ type: "socket.closed", code, reason: reason.toString() }),
-    );
+    socket.on("error", onError);
+    socket.on("close", onClose);
   }
+}
+
+// The socket's listeners are shared functions, not closures per socket: ws calls them with the
+// socket as `this`, and the socket carries its sink. Four closures and their scope would cost
+// about 300 bytes per connection.
+
+/** Where a bound socket's events go (see `WebSocketTransport.bind`). */
+const SINK = Symbol("switchboard sink");
+
+type BoundSocket = WebSocket & { [SINK]: TransportSink };
+
+const sinkOf = (socket: WebSocket): TransportSink => (socket as BoundSocket)[SINK];
+
+function onMessage(this: WebSocket, data: ws.RawData, isBinary: boolean): void {
+  if (isBinary) {
+    sinkOf(this)({ type: "socket.binary", byteLength: byteLengthOf(data) });
+    return;
+  }
+  // ws has already validated UTF-8 (an invalid text frame closes with 1007 before this).
+  sinkOf(this)({ type: "socket.message", frame: data.toString() });
+}
+
+function onPong(this: WebSocket): void {
+  sinkOf(this)({ type: "socket.pong" });
+}
+
+function onError(this: WebSocket, error: Error): void {
+  sinkOf(this)({ type: "socket.error", error });
+}
+
+function onClose(this: WebSocket, code: number, reason: Buffer): void {
+  sinkOf(this)({ type: "socket.closed", code, reason: reason.toString() });
 }
 
 function byteLengthOf(data: Buffer | ArrayBuffer | Buffer[]): number {

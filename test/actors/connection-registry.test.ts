@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { createActor, fromCallback } from "xstate";
 import type { ConnectionActorRef } from "../../actors/connection.js";
-import { ConnectionRegistry } from "../../actors/connection-registry.js";
+import { ConnectionRegistry, NO_ROOMS } from "../../actors/connection-registry.js";
 import type { ConnectionRecord } from "../../actors/hooks.js";
 import { json } from "../../protocols/json.js";
 import { fakeTransport } from "./fakes.js";
@@ -41,6 +41,26 @@ describe("ConnectionRegistry", () => {
     expect(registry.join("b", "lobby")).toBe(true);
     expect(registry.rooms.get("lobby")).toEqual(new Set(["a", "b"]));
     expect(registry.get("a")?.rooms).toEqual(new Set(["lobby"]));
+  });
+
+  it("gives a record in no room the shared NO_ROOMS, and its own set from its first join", () => {
+    const registry = new ConnectionRegistry();
+    const [a, b] = [
+      { ...record("a"), rooms: NO_ROOMS },
+      { ...record("b"), rooms: NO_ROOMS },
+    ];
+    registry.add(a);
+    registry.add(b);
+    expect(registry.leave("a", "lobby")).toBe(true);
+    registry.join("a", "lobby");
+    expect(a.rooms).not.toBe(NO_ROOMS);
+    expect(a.rooms).toEqual(new Set(["lobby"]));
+    expect(b.rooms).toBe(NO_ROOMS);
+    expect(NO_ROOMS.size).toBe(0);
+    registry.leave("a", "lobby");
+    registry.remove("b");
+    expect(a.rooms).toEqual(new Set());
+    expect(NO_ROOMS.size).toBe(0);
   });
 
   it("treats a second join of the same room as a no-op", () => {

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createActor, fromCallback, waitFor } from "xstate";
-import type { ConnectionInput, ConnectionNotice } from "../../actors/connection.js";
+import type { ConnectionNotice, HeartbeatSettings } from "../../actors/connection.js";
 import type { Codec } from "../../protocols/codec.js";
 import { json } from "../../protocols/json.js";
 import { separator } from "../../protocols/separator.js";
@@ -10,15 +10,15 @@ import {
   type ConnectionFailed,
   connectionActor,
   fakeTransport,
-  RecordingPool,
   recordingHooks,
+  reportingPool,
 } from "./fakes.js";
 
 const ID = "c1";
 
 interface Options {
   readonly codec?: Codec;
-  readonly heartbeat?: ConnectionInput["heartbeat"];
+  readonly heartbeat?: HeartbeatSettings;
   readonly closeTimeout?: number;
   /** Send `connection.registered` right after start (as the supervisor does). */
   readonly register?: boolean;
@@ -38,7 +38,7 @@ function startConnection(options: Options = {}) {
   ).start();
   const transport = fakeTransport();
   const hooks = recordingHooks();
-  const systems = new RecordingPool();
+  const systems = reportingPool(supervisor);
   const connection = connectionActor(supervisor, systems, {
     id: ID,
     transport,

@@ -161,11 +161,20 @@ export interface ConnectionActorOptions {
 }
 
 /**
+ * A pool whose actors' failures reach `supervisor` as `connection.failed`, as the broker's pool
+ * does (the shard roots pass them on; no connection actor has an error observer of its own).
+ */
+export function reportingPool(supervisor: ConnectionSupervisor): RecordingPool {
+  return new RecordingPool(undefined, (id, error) =>
+    supervisor.send({ type: "connection.failed", id, error }),
+  );
+}
+
+/**
  * A connection actor for `supervisor`, created (not started) the way the broker's `#accept`
- * creates it: with `systems.nextParent()` as its parent (so it shares that shard's actor system),
- * the supervisor as the target of its notices, and its errors reported to the supervisor as
- * `connection.failed`. Hand it over with `connection.accept`; the supervisor binds the transport
- * and starts it.
+ * creates it: with `systems.nextParent()` as its parent (so it shares that shard's actor system,
+ * whose root reports its failure; see `reportingPool`) and the supervisor as the target of its
+ * notices. Hand it over with `connection.accept`; the supervisor binds the transport and starts it.
  */
 export function connectionActor(
   supervisor: ConnectionSupervisor,
@@ -178,15 +187,16 @@ export function connectionActor(
     parent: systems.nextParent(),
     input: {
       id,
-      supervisor,
       transport,
       codec,
-      heartbeat: options.heartbeat ?? { interval: 0, timeout: 0 },
-      closeTimeout: options.closeTimeout ?? 5_000,
-      hooks,
-      slowConsumer: options.slowConsumer ?? { policy: "close", lagTimeout: 5_000 },
+      settings: {
+        supervisor,
+        heartbeat: options.heartbeat ?? { interval: 0, timeout: 0 },
+        closeTimeout: options.closeTimeout ?? 5_000,
+        hooks,
+        slowConsumer: options.slowConsumer ?? { policy: "close", lagTimeout: 5_000 },
+      },
     },
   });
-  ref.subscribe({ error: (error) => supervisor.send({ type: "connection.failed", id, error }) });
   return ref;
 }

@@ -16,8 +16,8 @@ import {
   connectionActor,
   type FakeTransport,
   fakeTransport,
-  RecordingPool,
   recordingHooks,
+  reportingPool,
 } from "./fakes.js";
 
 export const SHUTDOWN = {
@@ -39,7 +39,7 @@ export function startSupervisor(settings: ConnectionSettings = {}) {
   const supervisor = createActor(supervisorMachine, { input: { hooks } }).start();
   const registry = () => supervisor.getSnapshot().context.registry;
   /** The pool the connection actors' systems come from; `systems.roots` lists its shards. */
-  const systems = new RecordingPool();
+  const systems = reportingPool(supervisor);
   const transports = new Map<string, FakeTransport>();
   /** Every connection actor handed to the supervisor, registered or not, by id. */
   const connections = new Map<string, ConnectionActor>();

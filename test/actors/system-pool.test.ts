@@ -141,6 +141,18 @@ describe("ActorSystemPool", () => {
       expect(healthy?.getSnapshot().status).toBe("active");
     });
 
+    it("pass a crash to the pool's failure handler, with the actor's id, and nothing else", () => {
+      const reported: { id: string; error: unknown }[] = [];
+      const pool = new ActorSystemPool(undefined, (id, error) => reported.push({ id, error }));
+      const crashing = createActor(memberMachine, { id: "m1", parent: pool.nextParent() }).start();
+      const closing = createActor(memberMachine, { id: "m2", parent: pool.nextParent() }).start();
+      closing.send({ type: "member.close" });
+      expect(reported).toEqual([]);
+      crashing.send({ type: "member.crash" });
+      expect(reported).toEqual([{ id: "m1", error: new Error("member crashed") }]);
+      expect(crashing.getSnapshot().status).toBe("error");
+    });
+
     it("end, close or crash, across full shards without any console.warn", () => {
       const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
       const pool = new RecordingPool();

@@ -13,8 +13,8 @@ import {
   connectionActor,
   type FakeTransport,
   fakeTransport,
-  RecordingPool,
   recordingHooks,
+  reportingPool,
 } from "../actors/fakes.js";
 
 interface Presence {
@@ -35,7 +35,7 @@ function startClustered() {
   };
   const hooks = recordingHooks();
   const supervisor = createActor(supervisorMachine, { input: { hooks, cluster } }).start();
-  const systems = new RecordingPool();
+  const systems = reportingPool(supervisor);
   const accept = (id: string, rooms?: string[]): FakeTransport => {
     const transport = fakeTransport();
     const codec = json();
