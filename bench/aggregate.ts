@@ -9,6 +9,7 @@ import type { MetricName, RunResult } from "./scenario.js";
 /** The figure runs are ranked by, and whether more of it is better. */
 export const HEADLINE: Readonly<Record<Kind, { metric: MetricName; higherIsBetter: boolean }>> = {
   fanout: { metric: "deliveriesPerSec", higherIsBetter: true },
+  crossnode: { metric: "deliveriesPerSec", higherIsBetter: true },
   rooms: { metric: "deliveriesPerSec", higherIsBetter: true },
   echo: { metric: "p99Ms", higherIsBetter: false },
   idle: { metric: "rssKbPerConn", higherIsBetter: false },

@@ -20,7 +20,7 @@ export type ServerId = keyof typeof SERVERS;
 /** The server the targets are about. */
 export const SUBJECT: ServerId = "switchboard";
 
-export type Kind = "fanout" | "rooms" | "echo" | "idle" | "churn" | "sse";
+export type Kind = "fanout" | "crossnode" | "rooms" | "echo" | "idle" | "churn" | "sse";
 
 export interface KindSpec {
   title: string;
@@ -28,8 +28,17 @@ export interface KindSpec {
   participants: readonly ServerId[];
   /** The "vs raw" column's reference. */
   baseline: ServerId;
-  /** The "vs best peer" column takes the best of these on each metric. */
+  /**
+   * Where the baseline row is found: this kind's table by default, or another kind's at the
+   * same size (cross-node compares with one-node fan-out).
+   */
+  baselineKind?: Kind;
+  /** How the ratio headers name the baseline; default: its server label ("raw" for raw ws). */
+  baselineName?: string;
+  /** The "vs best peer" column takes the best of these on each metric (none: no such column). */
   peers: readonly ServerId[];
+  /** Server processes per run, clients spread evenly over them; default 1. */
+  nodes?: number;
 }
 
 const WS_PEERS: readonly ServerId[] = ["raw-ws", "raw-ws-prebuilt", "socket.io"];
@@ -45,6 +54,21 @@ export const KINDS: Readonly<Record<Kind, KindSpec>> = {
     participants: ["raw-ws", "raw-ws-prebuilt", "socket.io", "switchboard"],
     baseline: "raw-ws",
     peers: WS_PEERS,
+  },
+  /**
+   * The fan-out workload over two switchboard processes sharing a Redis (`redisAdapter`):
+   * clients alternate between the nodes, the publisher (client 0) is on node 1, so every
+   * broadcast is issued on node 1 and reaches node 2 through one Redis PUBLISH. Compared
+   * with one-node fan-out at the same N in the same run.
+   */
+  crossnode: {
+    title: "cross-node fan-out: two switchboard nodes sharing a Redis, broadcasts issued on node 1",
+    participants: ["switchboard"],
+    baseline: "switchboard",
+    baselineKind: "fanout",
+    baselineName: "1 node",
+    peers: [],
+    nodes: 2,
   },
   rooms: {
     title: "rooms: a publisher in every room, each broadcast to its own room",
@@ -78,29 +102,17 @@ export const KINDS: Readonly<Record<Kind, KindSpec>> = {
   },
 };
 
-/**
- * Scenarios not measured yet, printed as such so the table says what is missing.
- * The cross-node row lands here first, then moves into `Kind` with its own
- * workload (two broker processes sharing a Redis, publisher on one, receivers
- * on both) when the Redis scale-out exists.
- */
-export const PENDING: readonly { title: string; note: string }[] = [
-  {
-    title: "cross-node fan-out (two switchboard nodes over Redis)",
-    note: "not measured yet: comes with the Redis scale-out issue",
-  },
-];
-
 /** One scenario's size. Warm-up work is unmeasured and lets the JIT settle the hot path. */
 export type Workload =
   | { kind: "fanout"; clients: number; messages: number; warmup: number }
+  | { kind: "crossnode"; clients: number; messages: number; warmup: number }
   | { kind: "rooms"; rooms: number; perRoom: number; messages: number; warmup: number }
   | { kind: "echo"; messages: number; warmup: number }
   | { kind: "idle"; clients: number }
   | { kind: "churn"; cycles: number; warmup: number }
   | { kind: "sse"; clients: number; messages: number; warmup: number };
 
-/** Broadcasts in flight at most, fan-out and SSE (one publisher). */
+/** Broadcasts in flight at most, fan-out, cross-node and SSE (one publisher). */
 export const WINDOW = 20;
 /**
  * Broadcasts in flight over all rooms: each room's publisher gets an equal share
@@ -148,6 +160,11 @@ export const QUICK: Mode = {
       timeoutMs: 30_000,
     },
     {
+      workload: { kind: "crossnode", clients: 1_000, messages: 1_000, warmup: 100 },
+      repeats: 1,
+      timeoutMs: 20_000,
+    },
+    {
       workload: { kind: "rooms", rooms: 20, perRoom: 50, messages: 300, warmup: 20 },
       repeats: 1,
       timeoutMs: 20_000,
@@ -172,10 +189,21 @@ export const FULL: Mode = {
       repeats: 3,
       timeoutMs: 60_000,
     },
+    {
+      workload: { kind: "crossnode", clients: 1_000, messages: 2_000, warmup: 200 },
+      repeats: 3,
+      timeoutMs: 60_000,
+    },
     // 5,000 × 500 = 2.5M deliveries: more than the 1,000-client run's 2M, within the budget.
     {
       workload: { kind: "fanout", clients: 5_000, messages: 500, warmup: 50 },
       repeats: 3,
+      timeoutMs: 120_000,
+    },
+    // One run: three would push a full run past its 15-minute budget on a 2-core machine.
+    {
+      workload: { kind: "crossnode", clients: 5_000, messages: 500, warmup: 50 },
+      repeats: 1,
       timeoutMs: 120_000,
     },
     {
@@ -238,6 +266,7 @@ const integer = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
 export function sizeLabel(workload: Workload): string {
   switch (workload.kind) {
     case "fanout":
+    case "crossnode":
     case "sse":
       return `N=${integer.format(workload.clients)}`;
     case "rooms":
@@ -255,6 +284,7 @@ export function sizeLabel(workload: Workload): string {
 export function peakConnections(workload: Workload): number {
   switch (workload.kind) {
     case "fanout":
+    case "crossnode":
     case "sse":
     case "idle":
       return workload.clients;

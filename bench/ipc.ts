@@ -2,20 +2,23 @@
  * The messages the benchmark processes exchange over their IPC channels.
  *
  * Three processes take part in a scenario: the runner (parent), one server
- * child and one load child. Every exchange is a request from the runner and
- * exactly one reply from the child (`exit` excepted: its answer is the exit
- * itself), so each child stays a plain script with no timing logic of its
- * own; deadlines live in the runner.
+ * child (one per node for cross-node) and one load child. Every exchange is a
+ * request from the runner and exactly one reply from the child (`exit`
+ * excepted: its answer is the exit itself), so each child stays a plain
+ * script with no timing logic of its own; deadlines live in the runner.
  */
 
 /**
- * What a server child is started for (its first argument). `fanout`, `idle` and
- * `churn` share one behaviour: every frame from a client goes to every client.
+ * What a server child is started for (its first argument). `fanout`, `crossnode`, `idle`
+ * and `churn` share one behaviour: every frame from a client goes to every client;
+ * `crossnode` also joins the other nodes named by its further arguments (a Redis URL and
+ * prefix).
  */
-export type ServerMode = "fanout" | "rooms" | "echo" | "idle" | "churn" | "sse";
+export type ServerMode = "fanout" | "crossnode" | "rooms" | "echo" | "idle" | "churn" | "sse";
 
 export const SERVER_MODES: readonly ServerMode[] = [
   "fanout",
+  "crossnode",
   "rooms",
   "echo",
   "idle",
@@ -54,7 +57,12 @@ export type LoadCommand =
   | {
       type: "connect";
       dialect: Dialect;
-      endpoint: Endpoint;
+      /**
+       * The server's endpoints, one per node. Within each group, clients take them in turn
+       * (client k of a group connects to `endpoints[k % length]`): the publisher, a group's
+       * first client, is always on the first node.
+       */
+      endpoints: readonly Endpoint[];
       /**
        * Clients are opened as `groups` × `groupSize`. One group is plain fan-out; more
        * groups are rooms (`r0`, `r1`, …), each client joining its group's room.

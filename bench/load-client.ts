@@ -3,12 +3,13 @@
  * the server so that the server's CPU and memory readings are its own.
  *
  * Clients form groups: one group for plain fan-out (and echo, a group of one),
- * one per room for the rooms scenario. Each group has a publisher (its first
- * client, or an HTTP client for SSE) that keeps at most `window` broadcasts in
- * flight; a broadcast completes when every member of its group (the publisher
- * included: every server echoes to the sender too) has received it, and each
- * completion releases the group's next send. Latency is receive time minus
- * the stamp in the frame.
+ * one per room for the rooms scenario. With several server nodes (cross-node),
+ * a group's clients alternate between them. Each group has a publisher (its
+ * first client, on the first node, or an HTTP client for SSE) that keeps at
+ * most `window` broadcasts in flight; a broadcast completes when every member
+ * of its group (the publisher included: every server echoes to the sender
+ * too) has received it, and each completion releases the group's next send.
+ * Latency is receive time minus the stamp in the frame.
  */
 import { DIALECTS, type LoadClient, type Publisher } from "./dialects.js";
 import { isTagged, type LoadCommand, type LoadReply, type PhaseResult } from "./ipc.js";
@@ -54,21 +55,27 @@ function isCommand(value: unknown): value is LoadCommand {
  */
 async function connect(command: Extract<LoadCommand, { type: "connect" }>): Promise<number> {
   const dialect = DIALECTS[command.dialect];
-  const { endpoint, groups: groupCount, groupSize, batch } = command;
+  const { endpoints, groups: groupCount, groupSize, batch } = command;
+  const endpoint = endpoints[0];
+  if (!endpoint) throw new Error("connect: no endpoint");
   const total = groupCount * groupSize;
   const slots = Array.from({ length: total }, (_, index) => index);
+  // Members sit at their rank, not in the order they happened to connect: rank 0 is the
+  // publisher, and with several nodes the rank says which node a client is on.
   const members: LoadClient[][] = Array.from({ length: groupCount }, () => []);
   for (let from = 0; from < total; from += batch) {
     await Promise.all(
       slots.slice(from, from + batch).map(async (slot) => {
         const group = slot % groupCount; // interleaved: every batch fills every room a little
+        const rank = Math.floor(slot / groupCount);
         const client = await dialect.open(
-          endpoint,
+          endpoints[rank % endpoints.length] ?? endpoint,
           (frame) => phase?.receive(group, frame),
           loseClient,
         );
         if (groupCount > 1) await client.join(`r${group}`);
-        members[group]?.push(client);
+        const list = members[group];
+        if (list) list[rank] = client;
       }),
     );
   }

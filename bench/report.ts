@@ -1,7 +1,7 @@
 /** Turns results into the printed tables, the target verdicts and the JSON file; no measuring here. */
 import { mkdir, writeFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
-import { KINDS, type Kind, PENDING, SERVERS, type ServerId, SUBJECT } from "./config.js";
+import { KINDS, type Kind, SERVERS, type ServerId, SUBJECT } from "./config.js";
 import type { Machine } from "./machine.js";
 import type { ProfileSummary } from "./profile.js";
 import { isNoisy, type MetricName, type RunResult } from "./scenario.js";
@@ -14,6 +14,16 @@ export interface Failure {
   error: string;
 }
 
+/** A scenario left out on purpose (not a failure): what, and why. */
+export interface Skip {
+  kind: Kind;
+  /** The size, or undefined when every size of the kind was left out. */
+  size: string | undefined;
+  /** Who was left out, as the tables name it (a peer without a server script has no id). */
+  server: string;
+  reason: string;
+}
+
 export interface Report {
   startedAt: string;
   mode: "quick" | "full";
@@ -24,6 +34,8 @@ export interface Report {
   /** Every run, in the order made. */
   runs: RunResult[];
   failures: Failure[];
+  /** Scenarios not run on purpose, such as cross-node without a reachable Redis. */
+  skipped: Skip[];
   targets: Verdict[];
   profiles: ProfileSummary[];
 }
@@ -68,6 +80,14 @@ const BROADCAST_TABLE: TableSpec = {
 
 const TABLES: Readonly<Record<Kind, TableSpec>> = {
   fanout: BROADCAST_TABLE,
+  // The ratios are to one-node fan-out (KINDS.crossnode.baselineKind): the cost of the second node.
+  crossnode: {
+    columns: [
+      ...BROADCAST_TABLE.columns,
+      { header: "Redis CPU s/M", metric: "redisCpuUsPerDelivery", digits: 3 },
+    ],
+    ratios: BROADCAST_TABLE.ratios,
+  },
   rooms: BROADCAST_TABLE,
   sse: BROADCAST_TABLE,
   echo: {
@@ -144,10 +164,23 @@ function ratio(v: number | undefined, base: number | undefined): number | undefi
   return v === undefined || base === undefined || base === 0 ? undefined : v / base;
 }
 
-/** Whether a table has a distinct "vs best peer" (SSE's only peer is its baseline). */
+/**
+ * Whether a table has a distinct "vs best peer" (SSE's only peer is its baseline; cross-node
+ * has no peer).
+ */
 function hasBestColumns(kind: Kind): boolean {
   const { peers, baseline } = KINDS[kind];
-  return !(peers.length === 1 && peers[0] === baseline);
+  return peers.length > 0 && !(peers.length === 1 && peers[0] === baseline);
+}
+
+/** The row a `kind` row of `size` is compared with: its baseline's, in its baseline's kind. */
+function baselineRow(
+  results: readonly RunResult[],
+  kind: Kind,
+  size: string,
+): RunResult | undefined {
+  const { baseline, baselineKind } = KINDS[kind];
+  return sameRow(results, baselineKind ?? kind, size).find((r) => r.server === baseline);
 }
 
 function alignedTable(headers: readonly string[], rows: readonly string[][], textColumns: number) {
@@ -167,13 +200,23 @@ function alignedTable(headers: readonly string[], rows: readonly string[][], tex
   return [line(headers), rule, ...rows.map(line)].join("\n");
 }
 
-/** One scenario's table: its rows, figures, ratios to the baseline and to the best peer. */
-export function formatKindTable(kind: Kind, results: readonly RunResult[]): string | undefined {
+/**
+ * One scenario's table: its rows, figures, ratios to the baseline and to the best peer, then
+ * a line per scenario skipped on purpose (alone, when nothing of the kind ran).
+ */
+export function formatKindTable(
+  kind: Kind,
+  results: readonly RunResult[],
+  skipped: readonly Skip[] = [],
+): string | undefined {
   const spec = TABLES[kind];
-  const { baseline, title } = KINDS[kind];
+  const { baseline, baselineName, title } = KINDS[kind];
   const rows = results.filter((r) => r.kind === kind);
-  if (rows.length === 0) return undefined;
-  const vsBase = baseline === "raw-ws" ? "raw" : label(baseline);
+  const skips = skipped
+    .filter((s) => s.kind === kind)
+    .map((s) => `${s.server}${s.size === undefined ? "" : ` ${s.size}`}: skipped: ${s.reason}`);
+  if (rows.length === 0) return skips.length === 0 ? undefined : [title, ...skips].join("\n");
+  const vsBase = baselineName ?? (baseline === "raw-ws" ? "raw" : label(baseline));
   const best = hasBestColumns(kind);
   const headers = [
     "server",
@@ -184,7 +227,7 @@ export function formatKindTable(kind: Kind, results: readonly RunResult[]): stri
   ];
   const cells = rows.map((row) => {
     const peers = sameRow(results, kind, row.size);
-    const base = peers.find((r) => r.server === baseline);
+    const base = baselineRow(results, kind, row.size);
     return [
       isNoisy(row) ? `${label(row.server)} *` : label(row.server),
       row.size,
@@ -200,14 +243,12 @@ export function formatKindTable(kind: Kind, results: readonly RunResult[]): stri
   const notes = rows.some(isNoisy)
     ? ["* other processes competed for the cores during this run"]
     : [];
-  return [`${title}`, alignedTable(headers, cells, 2), ...notes].join("\n");
+  return [`${title}`, alignedTable(headers, cells, 2), ...notes, ...skips].join("\n");
 }
 
-export function formatTables(results: readonly RunResult[]): string {
+export function formatTables(results: readonly RunResult[], skipped: readonly Skip[] = []): string {
   const kinds = Object.keys(KINDS) as Kind[];
-  const tables = kinds.flatMap((kind) => formatKindTable(kind, results) ?? []);
-  const pending = PENDING.map((p) => `${p.title}: ${p.note}`);
-  return [...tables, ...pending].join("\n\n");
+  return kinds.flatMap((kind) => formatKindTable(kind, results, skipped) ?? []).join("\n\n");
 }
 
 // --- targets -----------------------------------------------------------------
@@ -264,6 +305,7 @@ export interface Verdict {
 
 const KIND_NAMES: Readonly<Record<Kind, string>> = {
   fanout: "fan-out",
+  crossnode: "cross-node",
   rooms: "rooms",
   echo: "echo",
   idle: "idle",

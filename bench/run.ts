@@ -3,9 +3,13 @@
  * every scenario one after another (never in parallel: they would share the
  * two cores), prints one table per scenario with ratios to raw ws and to the
  * best peer, judges the targets, and saves the same data as JSON. Exits
- * non-zero if any scenario failed, after reporting the others.
+ * non-zero if any scenario failed, after reporting the others. Cross-node
+ * scenarios need a Redis (REDIS_URL, default redis://127.0.0.1:6379): without
+ * one they are skipped, said so in their table, and do not fail the run.
  */
+import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { medianRuns } from "./aggregate.js";
 import { killAllChildren } from "./child.js";
@@ -22,12 +26,14 @@ import {
 } from "./config.js";
 import { describeMachine } from "./machine.js";
 import { formatProfile, type ProfileSummary, topFrames } from "./profile.js";
+import { REDIS_URL, unreachable } from "./redis.js";
 import {
   evaluateTargets,
   type Failure,
   formatMachine,
   formatTables,
   formatVerdicts,
+  type Skip,
   saveReport,
 } from "./report.js";
 import { isNoisy, PROFILE_DIR, type RunResult, runScenario } from "./scenario.js";
@@ -38,6 +44,11 @@ const SPARE_DESCRIPTORS = 64;
 const MIN_SCENARIO_MS = 3_000;
 /** Frames listed per profile. */
 const TOP_FRAMES = 15;
+/**
+ * Socket.IO's own Redis adapter, the cross-node peer switchboard would be compared with. It is
+ * no dependency of this project, so the peer runs nowhere yet; the table says why.
+ */
+const SOCKET_IO_REDIS_ADAPTER = "@socket.io/redis-adapter";
 
 // Whatever ends this process, its children must not outlive it.
 process.on("exit", killAllChildren);
@@ -101,6 +112,33 @@ function options(): Options {
 
 const integer = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
 
+/** The cross-node peer that does not run, and why: the table says so under the row. */
+function socketIoRedisPeer(): Skip {
+  const modules = fileURLToPath(new URL("../node_modules/", import.meta.url));
+  const installed = existsSync(`${modules}${SOCKET_IO_REDIS_ADAPTER}/package.json`);
+  return {
+    kind: "crossnode",
+    size: undefined,
+    server: `Socket.IO + ${SOCKET_IO_REDIS_ADAPTER}`,
+    reason: installed
+      ? "installed, but bench/servers has no script for it yet"
+      : "not installed (not a dependency of this project)",
+  };
+}
+
+/** Cross-node: each node's core use and Redis's, which the server figure sums or leaves out. */
+function describeNodes(details: Record<string, number>): string {
+  const wallUs = (details.wallMs ?? 0) * 1000;
+  const shares: string[] = [];
+  for (let node = 1; details[`node${node}CpuUs`] !== undefined; node += 1) {
+    shares.push(`node ${node} ${percent((details[`node${node}CpuUs`] ?? 0) / wallUs)}`);
+  }
+  const nodes = shares.length > 0 ? ` (${shares.join(", ")})` : "";
+  const redis =
+    details.redisCoreShare === undefined ? "" : `, Redis ${percent(details.redisCoreShare)}`;
+  return `${nodes}${redis}`;
+}
+
 function describeRun(result: RunResult): string {
   const { metrics: m, details: d } = result;
   const figures =
@@ -114,7 +152,8 @@ function describeRun(result: RunResult): string {
   const cores =
     d.serverCoreShare === undefined
       ? ""
-      : `; core use: server ${percent(d.serverCoreShare)}, load process ${percent(d.loadCoreShare)},` +
+      : `; core use: server ${percent(d.serverCoreShare)}${describeNodes(d)},` +
+        ` load process ${percent(d.loadCoreShare)},` +
         ` others ${percent(result.otherCoreShare)}` +
         (isNoisy(result) ? " (WARNING: busy machine, figures skewed)" : "");
   return `  ${figures}${cores}`;
@@ -147,11 +186,28 @@ async function main(): Promise<number> {
 
   const runs: RunResult[] = [];
   const failures: Failure[] = [];
+  const leftOut: Skip[] = [];
+  /** Why Redis cannot be used, once asked; asked before the first cross-node run only. */
+  let redisDown: Promise<string | undefined> | undefined;
   let skipped = 0;
   for (const scenario of plan) {
     const { server, workload, run, repeats } = scenario;
     const size = sizeLabel(workload);
     const label = `${workload.kind} ${size}, ${SERVERS[server].label}, run ${run}/${repeats}`;
+    if (workload.kind === "crossnode") {
+      redisDown ??= unreachable(REDIS_URL);
+      const reason = await redisDown;
+      if (reason !== undefined) {
+        const why = `Redis unreachable at ${REDIS_URL} (${reason})`;
+        const who = SERVERS[server].label;
+        const known = leftOut.some((s) => s.kind === workload.kind && s.size === size);
+        if (!known) {
+          leftOut.push({ kind: workload.kind, size, server: who, reason: why });
+          console.log(`skipping ${workload.kind} ${size}, ${who}: ${why}`);
+        }
+        continue;
+      }
+    }
     // A repeat only improves a figure we already have; never let one overrun the budget.
     if (run > 1 && budgetLeft() < scenario.timeoutMs) {
       console.log(
@@ -182,6 +238,8 @@ async function main(): Promise<number> {
     }
   }
 
+  if (plan.some((s) => s.workload.kind === "crossnode")) leftOut.push(socketIoRedisPeer());
+
   const durationMs = Date.now() - started;
   const results = medianRuns(runs);
   const targets = evaluateTargets(results);
@@ -189,15 +247,19 @@ async function main(): Promise<number> {
     ? "rows with repeats: the median run by each table's headline figure"
     : "one run each";
   const skips = skipped > 0 ? `, ${skipped} repeats skipped` : "";
-  const tables = results.length > 0 ? formatTables(results) : "(no scenario completed)";
+  const tables =
+    results.length > 0 || leftOut.length > 0
+      ? formatTables(results, leftOut)
+      : "(no scenario completed)";
   console.log(`\n${tables}\n\n(${mode.name} mode, ${note}${skips})\n`);
   console.log(`${formatVerdicts(targets)}\n`);
 
   const profiles: ProfileSummary[] = [];
   for (const run of runs) {
-    if (run.kind !== "fanout" || !run.profile) continue;
+    if ((run.kind !== "fanout" && run.kind !== "crossnode") || !run.profile) continue;
     const { file, fromUs, toUs } = run.profile;
-    const title = `${SERVERS[run.server].label} fan-out ${run.size} run ${run.run}`;
+    const what = run.kind === "fanout" ? "fan-out" : "cross-node fan-out, node 1 (publishing)";
+    const title = `${SERVERS[run.server].label} ${what} ${run.size} run ${run.run}`;
     try {
       const summary = await topFrames(file, title, fromUs, toUs, TOP_FRAMES);
       profiles.push(summary);
@@ -215,6 +277,7 @@ async function main(): Promise<number> {
     results,
     runs,
     failures,
+    skipped: leftOut,
     targets,
     profiles,
   });

@@ -1,9 +1,10 @@
 /**
- * One scenario run: start a server child (in the scenario's mode) and a load
- * child, then drive the phases of the scenario's kind:
+ * One scenario run: start a server child (in the scenario's mode; one per node
+ * for cross-node) and a load child, then drive the phases of the scenario's kind:
  *
- * - broadcast kinds (fanout, rooms, echo, sse): connect, warm up, then the
- *   measured broadcasts while the server counts its own CPU time;
+ * - broadcast kinds (fanout, crossnode, rooms, echo, sse): connect, warm up,
+ *   then the measured broadcasts while every server counts its own CPU time
+ *   (and, for cross-node, Redis its own);
  * - idle: RSS before and after connecting N clients;
  * - churn: warm-up cycles, then measured cycles until the server holds no
  *   connection any more.
@@ -19,6 +20,7 @@ import {
   CHURN_CONCURRENCY,
   CONNECT_BATCH,
   dialectFor,
+  KINDS,
   type Kind,
   NOISY_SHARE,
   roomWindow,
@@ -30,6 +32,7 @@ import {
 } from "./config.js";
 import type { Endpoint, LoadCommand, LoadReply, ServerCommand, ServerReply } from "./ipc.js";
 import { machineBusyMs } from "./machine.js";
+import { isLocal, REDIS_URL, RedisCpu } from "./redis.js";
 
 /** Where `--cpu-prof` profiles go (git-ignored with the rest of results/). */
 export const PROFILE_DIR = fileURLToPath(new URL("./results/profiles/", import.meta.url));
@@ -40,8 +43,13 @@ export type MetricName =
   | "p50Ms"
   | "p99Ms"
   | "maxMs"
-  /** Server CPU µs per delivery, which is also CPU seconds per million deliveries. */
+  /**
+   * Server CPU µs per delivery, which is also CPU seconds per million deliveries (over
+   * every node for cross-node).
+   */
   | "cpuUsPerDelivery"
+  /** Cross-node: the Redis server's CPU µs per delivery. */
+  | "redisCpuUsPerDelivery"
   | "roundTripsPerSec"
   | "rssKbPerConn"
   | "cyclesPerSec"
@@ -63,7 +71,10 @@ export interface RunResult {
    * NOISY_SHARE the row is flagged.
    */
   otherCoreShare: number;
-  /** With `--cpu-prof`: the server's profile and the measured window in its clock (µs). */
+  /**
+   * With `--cpu-prof`: the server's profile (cross-node: node 1's, the publishing node) and
+   * the measured window in its clock (µs).
+   */
   profile?: { file: string; fromUs: number; toUs: number };
 }
 
@@ -76,28 +87,52 @@ type Load = Child<LoadCommand, LoadReply>;
 
 /** The window's CPU bookkeeping, shared by every kind with a measured window. */
 interface Window {
+  /** Over every server process (node). */
   serverCpuUs: number;
+  /** Each node's share of `serverCpuUs`, in node order. */
+  nodeCpuUs: number[];
+  /** The Redis server's CPU, when the scenario has one; counted on this machine only if local. */
+  redisCpuUs: number | undefined;
+  redisLocal: boolean;
+  /** The window in the first server's monotonic clock (its profile's). */
   fromUs: number;
   toUs: number;
   busyUs: number;
 }
 
-async function measured<T>(server: Server, left: () => number, work: () => Promise<T>) {
+async function measured<T>(
+  servers: readonly Server[],
+  left: () => number,
+  work: () => Promise<T>,
+  redis?: RedisCpu,
+) {
   const busyBefore = machineBusyMs();
-  const started = await server.request({ type: "cpu.start" }, "cpu.started", left());
+  const redisBefore = await redis?.usedUs();
+  const started = await Promise.all(
+    servers.map((server) => server.request({ type: "cpu.start" }, "cpu.started", left())),
+  );
   const value = await work();
-  const cpu = await server.request({ type: "cpu.stop" }, "cpu", left());
+  const cpu = await Promise.all(
+    servers.map((server) => server.request({ type: "cpu.stop" }, "cpu", left())),
+  );
+  const redisAfter = await redis?.usedUs();
+  const nodeCpuUs = cpu.map((c) => c.userUs + c.systemUs);
   const window: Window = {
-    serverCpuUs: cpu.userUs + cpu.systemUs,
-    fromUs: started.atUs,
-    toUs: cpu.atUs,
+    serverCpuUs: nodeCpuUs.reduce((sum, us) => sum + us, 0),
+    nodeCpuUs,
+    redisCpuUs:
+      redisBefore === undefined || redisAfter === undefined ? undefined : redisAfter - redisBefore,
+    redisLocal: isLocal(REDIS_URL),
+    fromUs: started[0]?.atUs ?? 0,
+    toUs: cpu[0]?.atUs ?? 0,
     busyUs: (machineBusyMs() - busyBefore) * 1000,
   };
   return { value, window };
 }
 
 function otherShare(window: Window, loadCpuUs: number, wallMs: number): number {
-  return Math.max(0, window.busyUs - window.serverCpuUs - loadCpuUs) / 1000 / wallMs;
+  const redis = window.redisLocal ? (window.redisCpuUs ?? 0) : 0;
+  return Math.max(0, window.busyUs - window.serverCpuUs - redis - loadCpuUs) / 1000 / wallMs;
 }
 
 function profileName(scenario: Scenario): string {
@@ -137,13 +172,46 @@ async function drained(server: Server, left: () => number): Promise<void> {
 
 type Measure = Pick<RunResult, "metrics" | "details" | "otherCoreShare"> & { window?: Window };
 
-async function broadcastKind(
-  scenario: Scenario,
-  server: Server,
-  load: Load,
-  endpoint: Endpoint,
+/**
+ * With several nodes, checks that the clients are spread as the load process spreads them
+ * (in turn, so an even split, the odd one on node 1) and returns each node's count as details:
+ * a cross-node figure is only that if half the receivers really sit on the other node.
+ */
+async function nodeSplit(
+  servers: readonly Server[],
+  clients: number,
   left: () => number,
-): Promise<Measure> {
+): Promise<Record<string, number>> {
+  if (servers.length < 2) return {};
+  const counts = await Promise.all(
+    servers.map((server) => server.request({ type: "connections" }, "connections", left())),
+  );
+  const split: Record<string, number> = {};
+  counts.forEach(({ count }, index) => {
+    const expected = Math.ceil((clients - index) / servers.length);
+    if (count !== expected) {
+      throw new Error(`node ${index + 1} holds ${count} clients, expected ${expected}`);
+    }
+    split[`node${index + 1}Clients`] = count;
+  });
+  return split;
+}
+
+/** What a kind's phases work with. */
+interface Setup {
+  scenario: Scenario;
+  /** One per node; the first is the only one for single-node kinds. */
+  servers: readonly [Server, ...Server[]];
+  load: Load;
+  /** Where each node listens, in node order. */
+  endpoints: readonly [Endpoint, ...Endpoint[]];
+  left: () => number;
+  /** Cross-node: reads the shared Redis's CPU time around the measured window. */
+  redis: RedisCpu | undefined;
+}
+
+async function broadcastKind(setup: Setup): Promise<Measure> {
+  const { scenario, servers, load, endpoints, left, redis } = setup;
   const { workload } = scenario;
   if (workload.kind === "idle" || workload.kind === "churn") throw new Error("not a broadcast");
   const groups = workload.kind === "rooms" ? workload.rooms : 1;
@@ -154,7 +222,7 @@ async function broadcastKind(
   const connect: LoadCommand = {
     type: "connect",
     dialect: dialectFor(scenario.server, workload.kind),
-    endpoint,
+    endpoints,
     groups,
     groupSize,
     batch: CONNECT_BATCH,
@@ -167,14 +235,19 @@ async function broadcastKind(
     measure: false,
   };
   await load.request(warm, "broadcast.done", left());
+  // After the warm-up every client has been served, so each node has registered its own.
+  const split = await nodeSplit(servers, groups * groupSize, left);
   const run: LoadCommand = {
     type: "broadcast",
     messages: workload.messages,
     window,
     measure: true,
   };
-  const { value, window: cpu } = await measured(server, left, () =>
-    load.request(run, "broadcast.done", left()),
+  const { value, window: cpu } = await measured(
+    servers,
+    left,
+    () => load.request(run, "broadcast.done", left()),
+    redis,
   );
   const { result } = value;
   const seconds = result.wallMs / 1000;
@@ -193,6 +266,18 @@ async function broadcastKind(
           maxMs: result.maxMs,
           cpuUsPerDelivery: cpu.serverCpuUs / result.deliveries,
         };
+  if (cpu.redisCpuUs !== undefined) {
+    metrics.redisCpuUsPerDelivery = cpu.redisCpuUs / result.deliveries;
+  }
+  // Per node, so a cross-node row shows the publishing node's and the receiving node's cost.
+  const perNode: Record<string, number> =
+    cpu.nodeCpuUs.length > 1
+      ? Object.fromEntries(cpu.nodeCpuUs.map((us, index) => [`node${index + 1}CpuUs`, us]))
+      : {};
+  const redisDetails: Record<string, number> =
+    cpu.redisCpuUs === undefined
+      ? {}
+      : { redisCpuUs: cpu.redisCpuUs, redisCoreShare: cpu.redisCpuUs / 1000 / result.wallMs };
   return {
     metrics,
     details: {
@@ -204,26 +289,25 @@ async function broadcastKind(
       connectMs: connected.ms,
       serverCoreShare: cpu.serverCpuUs / 1000 / result.wallMs,
       loadCoreShare: result.loadCpuUs / 1000 / result.wallMs,
+      ...perNode,
+      ...split,
+      ...redisDetails,
     },
     otherCoreShare: otherShare(cpu, result.loadCpuUs, result.wallMs),
     window: cpu,
   };
 }
 
-async function idleKind(
-  scenario: Scenario,
-  server: Server,
-  load: Load,
-  endpoint: Endpoint,
-  left: () => number,
-): Promise<Measure> {
+async function idleKind(setup: Setup): Promise<Measure> {
+  const { scenario, servers, load, endpoints, left } = setup;
+  const [server] = servers;
   const { workload } = scenario;
   if (workload.kind !== "idle") throw new Error("not idle");
   const before = await server.request({ type: "rss" }, "rss", left());
   const connect: LoadCommand = {
     type: "connect",
     dialect: dialectFor(scenario.server, workload.kind),
-    endpoint,
+    endpoints,
     groups: 1,
     groupSize: workload.clients,
     batch: CONNECT_BATCH,
@@ -242,13 +326,10 @@ async function idleKind(
   };
 }
 
-async function churnKind(
-  scenario: Scenario,
-  server: Server,
-  load: Load,
-  endpoint: Endpoint,
-  left: () => number,
-): Promise<Measure> {
+async function churnKind(setup: Setup): Promise<Measure> {
+  const { scenario, servers, load, endpoints, left } = setup;
+  const [server] = servers;
+  const [endpoint] = endpoints;
   const { workload } = scenario;
   if (workload.kind !== "churn") throw new Error("not churn");
   const churn = (cycles: number): LoadCommand => ({
@@ -260,7 +341,7 @@ async function churnKind(
   });
   await load.request(churn(workload.warmup), "churn.done", left());
   await drained(server, left);
-  const { value, window } = await measured(server, left, async () => {
+  const { value, window } = await measured([server], left, async () => {
     const started = performance.now();
     const done = await load.request(churn(workload.cycles), "churn.done", left());
     await drained(server, left);
@@ -299,18 +380,41 @@ export async function runScenario(
   const { kind } = scenario.workload;
   const size = sizeLabel(scenario.workload);
   const tag = `${SERVERS[scenario.server].label} ${kind} ${size} run ${scenario.run}`;
+  const nodes = KINDS[kind].nodes ?? 1;
+  // Nodes of one run share a prefix no other run (or other user of the Redis) has.
+  const cluster =
+    nodes > 1 ? [REDIS_URL, `bench-${process.pid}-${Date.now().toString(36)}-${kind}`] : [];
 
-  const flags = ["--expose-gc"];
-  if (options.cpuProf) flags.push("--cpu-prof", "--cpu-prof-dir", PROFILE_DIR);
-  const server: Server = new Child("server", SERVERS[scenario.server].script, flags, [kind]);
-  // Both processes start at once: their startups overlap instead of adding up.
+  const script = SERVERS[scenario.server].script;
+  const servers = Array.from({ length: nodes }, (_, index): Server => {
+    const flags = ["--expose-gc"];
+    // Only the first node is profiled: one profile per run, as the report expects.
+    if (options.cpuProf && index === 0) flags.push("--cpu-prof", "--cpu-prof-dir", PROFILE_DIR);
+    const name = nodes > 1 ? `server node ${index + 1}` : "server";
+    return new Child(name, script, flags, [kind, ...cluster]);
+  });
+  const [server] = servers;
+  if (!server) throw new Error(`${tag}: no server to start`);
+  // Every process starts at once: their startups overlap instead of adding up.
   const load: Load = new Child("load process", "./load-client.ts");
+  let redis: RedisCpu | undefined;
   try {
-    const endpoint = await server.next("listening", left());
-    const { url, publishUrl } = endpoint;
-    const at: Endpoint = publishUrl === undefined ? { url } : { url, publishUrl };
+    const listening = await Promise.all(servers.map((s) => s.next("listening", left())));
+    const endpoints = listening.map(
+      ({ url, publishUrl }): Endpoint => (publishUrl === undefined ? { url } : { url, publishUrl }),
+    );
+    const [first, ...others] = endpoints;
+    if (!first) throw new Error("no server listened");
+    if (nodes > 1) redis = await RedisCpu.open(REDIS_URL);
     const run = kind === "idle" ? idleKind : kind === "churn" ? churnKind : broadcastKind;
-    const measure = await run(scenario, server, load, at, left);
+    const measure = await run({
+      scenario,
+      servers: [server, ...servers.slice(1)],
+      load,
+      endpoints: [first, ...others],
+      left,
+      redis,
+    });
     const result: RunResult = {
       kind,
       server: scenario.server,
@@ -336,7 +440,8 @@ export async function runScenario(
       left() <= 0 ? ` [hard timeout of ${Math.round(timeoutMs / 1000)} s reached]` : "";
     throw new Error(`${tag}: ${reason}${timedOut}`, { cause: error });
   } finally {
-    await Promise.all([load.kill(), server.kill()]);
+    redis?.close();
+    await Promise.all([load.kill(), ...servers.map((s) => s.kill())]);
   }
 }
 

@@ -2,6 +2,9 @@
  * The switchboard broker doing what the other servers do, through its public API:
  *
  * - fanout / idle / churn: every plain frame goes to every client (`broadcast`).
+ * - crossnode: the same, on one node of a cluster: `redisAdapter({ url, prefix })` with the
+ *   URL and prefix from the second and third arguments, so a broadcast also reaches the
+ *   clients of every other node sharing that Redis and prefix.
  * - rooms: `#join|<room>` joins a room (answered `#joined`, which the
  *   supervisor sends after the join); every plain frame goes to the sender's room.
  * - echo: every plain frame goes back to its sender (`client.send`).
@@ -17,9 +20,20 @@ import { serve } from "./harness.js";
 
 // A computed specifier keeps the typecheck independent of a build; the types come from source.
 const compiledEntry = new URL("../../dist/src/index.js", import.meta.url).href;
-const { createBroker, separator } = (await import(compiledEntry)) as typeof import("switchboard");
+const { createBroker, redisAdapter, separator } = (await import(
+  compiledEntry
+)) as typeof import("switchboard");
 
 const CHANNEL = "bench";
+
+/** The cluster a crossnode server joins: the Redis URL and prefix the runner passed. */
+function clusterAdapter() {
+  const [url, prefix] = process.argv.slice(3);
+  if (url === undefined || prefix === undefined) {
+    throw new Error("crossnode: expected a Redis URL and a prefix as arguments");
+  }
+  return redisAdapter({ url, prefix });
+}
 
 serve(async (mode) => {
   const broker = createBroker({
@@ -27,6 +41,7 @@ serve(async (mode) => {
     host: "127.0.0.1",
     path: "/ws",
     protocol: separator("|"),
+    ...(mode === "crossnode" ? { adapter: clusterAdapter() } : {}),
   });
   switch (mode) {
     case "echo":
