@@ -2,7 +2,6 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { type Actor, createActor, waitFor } from "xstate";
 import { type ConnectionSettings, connectionMachine } from "../actors/connection.js";
 import { deliverText } from "../actors/delivery.js";
-import type { ActorHooks, CloseInfo, ConnectionRecord } from "../actors/hooks.js";
 import { isProcessing } from "../actors/processing.js";
 import {
   type ChannelSettings,
@@ -12,9 +11,10 @@ import {
 import { ActorSystemPool } from "../actors/system-pool.js";
 import type { Codec } from "../protocols/codec.js";
 import { withId } from "../protocols/event-source.js";
-import { AdmissionGate, NO_DATA, unwrapAuth } from "./admission.js";
+import { AdmissionGate, NO_DATA } from "./admission.js";
 import { AuthSessions } from "./auth-session.js";
-import { type ClientData, ClientHandle, type HandleCommands } from "./client-handle.js";
+import { ClientDirectory } from "./client-directory.js";
+import type { ClientData, ClientHandle, HandleCommands } from "./client-handle.js";
 import type { AdapterStats } from "./cluster/adapter.js";
 import type { ClusterClient } from "./cluster/messages.js";
 import { ClusterNode } from "./cluster/node.js";
@@ -84,11 +84,10 @@ export type TimerId = string;
 export class Broker<TData extends object = ClientData> {
   readonly #options: ResolvedOptions;
   readonly #listeners = new ListenerRegistry();
-  readonly #handles = new Map<string, ClientHandle<TData>>();
+  readonly #clients: ClientDirectory<TData>;
   readonly #supervisor: Actor<typeof supervisorMachine>;
   readonly #http: HttpFront;
   readonly #commands: HandleCommands;
-  readonly #hooks: ActorHooks;
   readonly #dispatcher: ListenerDispatcher<TData>;
   readonly #pull: PullFeed<TData>;
   readonly #tcp: TcpEndpoint | undefined;
@@ -102,37 +101,12 @@ export class Broker<TData extends object = ClientData> {
   /** What every WebSocket and TCP connection shares, and every SSE stream (see `#accept`). */
   readonly #socketSettings: ConnectionSettings;
   readonly #streamSettings: ConnectionSettings;
-  /** What `authenticate` answered for connections accepted but not yet admitted, by id. */
-  readonly #pendingData = new Map<string, object>();
   #timerSequence = 0;
   #closing: Promise<void> | undefined;
   #listening: Promise<BrokerAddress> | undefined;
 
   constructor(options: BrokerOptions = {}) {
     this.#options = resolveOptions(options);
-    const hooks: ActorHooks = {
-      admitted: (record) => this.#admit(record),
-      connected: (id) => this.#announceConnect(id),
-      received: (id, message) => {
-        const client = this.#handles.get(id);
-        if (!client) return;
-        this.#pull.record({ type: "message", client, event: message.event, data: message.data });
-        this.#dispatcher.received(client, message);
-      },
-      disconnected: (record, info) => this.#announceDisconnect(record, info),
-      reauthenticate: (id, message) => {
-        const client = this.#handles.get(id);
-        if (client) this.#auth?.reauthenticate(id, client.address, message);
-      },
-      lagging: (id, bufferedAmount) => {
-        const client = this.#handles.get(id);
-        const { policy } = this.#options.slowConsumer;
-        if (client) this.#dispatcher.slow(client, { bufferedAmount, policy });
-      },
-      failed: (id, error) =>
-        this.#dispatcher.report(id === undefined ? undefined : this.#handles.get(id), error),
-    };
-    this.#hooks = hooks;
     this.#pull = new PullFeed<TData>(this.#options.pullQueue, () =>
       this.#dispatcher.report(
         undefined,
@@ -144,6 +118,20 @@ export class Broker<TData extends object = ClientData> {
       sendFrame: (id, frame) => {
         if (!this.#deliverHere(id, () => frame)) this.#tell({ type: "client.frame", id, frame });
       },
+    });
+    this.#commands = {
+      whisper: (id, payload) => this.whisper(id, payload),
+      emit: (id, event, data) => this.emit(id, event, data),
+      join: (id, room) => this.join(id, room),
+      leave: (id, room) => this.leave(id, room),
+      disconnect: (id, code, reason) => this.#disconnect(id, code, reason),
+    };
+    this.#clients = new ClientDirectory<TData>({
+      commands: this.#commands,
+      dispatcher: this.#dispatcher,
+      pull: this.#pull,
+      lagPolicy: this.#options.slowConsumer.policy,
+      auth: () => this.#auth,
     });
     const inspectorSetup = this.#options.inspector;
     this.#inspector = inspectorSetup
@@ -171,7 +159,7 @@ export class Broker<TData extends object = ClientData> {
     });
     this.#supervisor = createActor(supervisorMachine, {
       input: {
-        hooks,
+        hooks: this.#clients,
         channels: this.#channelSettings(),
         cluster: this.#cluster,
         maxRoomsPerClient: this.#options.maxRoomsPerClient,
@@ -182,7 +170,7 @@ export class Broker<TData extends object = ClientData> {
     const shared = {
       supervisor: this.#supervisor,
       closeTimeout: this.#options.closeTimeout,
-      hooks,
+      hooks: this.#clients,
       rateLimit: this.#options.rateLimit,
       slowConsumer: this.#options.slowConsumer,
       auth: this.#options.authenticate ? { grace: this.#options.authGrace } : undefined,
@@ -197,13 +185,6 @@ export class Broker<TData extends object = ClientData> {
       ...shared,
       heartbeat: { interval: this.#options.sse?.keepalive ?? 0, timeout: heartbeatTimeout },
     };
-    this.#commands = {
-      whisper: (id, payload) => this.whisper(id, payload),
-      emit: (id, event, data) => this.emit(id, event, data),
-      join: (id, room) => this.join(id, room),
-      leave: (id, room) => this.leave(id, room),
-      disconnect: (id, code, reason) => this.#disconnect(id, code, reason),
-    };
 
     const authenticate = this.#options.authenticate;
     this.#auth = authenticate
@@ -212,7 +193,7 @@ export class Broker<TData extends object = ClientData> {
           authTimeout: this.#options.authTimeout,
           tell: (id, verdict) =>
             this.#supervisor.getSnapshot().context.registry.get(id)?.ref.send(verdict),
-          dataOf: (id) => this.#handles.get(id)?.data,
+          dataOf: (id) => this.#clients.handles.get(id)?.data,
           report: (error) => this.#dispatcher.report(undefined, error),
         })
       : undefined;
@@ -223,7 +204,7 @@ export class Broker<TData extends object = ClientData> {
         maxConnections: this.#options.maxConnections,
         authenticate: this.#options.authenticate,
         authorize: this.#options.authorize,
-        connections: () => this.#handles.size,
+        connections: () => this.#clients.handles.size,
         report: (error) => this.#dispatcher.report(undefined, error),
       }),
       auth: this.#auth,
@@ -325,7 +306,7 @@ export class Broker<TData extends object = ClientData> {
    * Server code is trusted: `authorize` is not asked.
    */
   join(id: string, room: string): boolean {
-    const client = this.#handles.get(id);
+    const client = this.#clients.handles.get(id);
     // The supervisor enforces the limit too (for joins it has queued); this check gives the
     // caller its answer whenever the handle's rooms are current.
     if (client && !client.rooms.has(room) && client.rooms.size >= this.#options.maxRoomsPerClient) {
@@ -387,7 +368,7 @@ export class Broker<TData extends object = ClientData> {
 
   /** Every connected client by id, live. */
   get clients(): ReadonlyMap<string, ClientHandle<TData>> {
-    return this.#handles;
+    return this.#clients.handles;
   }
 
   /** Every non-empty room with its member ids, live. */
@@ -480,7 +461,7 @@ export class Broker<TData extends object = ClientData> {
       return;
     }
     const id = connectionId();
-    if (data && data !== NO_DATA) this.#pendingData.set(id, data);
+    if (data && data !== NO_DATA) this.#clients.expect(id, data);
     const ref = createActor(connectionMachine, {
       id,
       parent: this.#systems.nextParent(),
@@ -513,18 +494,19 @@ export class Broker<TData extends object = ClientData> {
     return timerId;
   }
 
-  /**
-   * Sends a command about one client to the supervisor: it applies it to a local client, or
-   * publishes it when the id may live on another node. True when the client is here, or when
-   * the command can go out to the other nodes.
-   */
   /** Hands an event to the supervisor; after `close()` it has stopped and calls do nothing. */
   #tell(event: SupervisorEvent): void {
     if (this.#supervisor.getSnapshot().status === "active") this.#supervisor.send(event);
   }
 
+  /**
+   * Sends a command about one client to the supervisor: it applies it to a local client, or
+   * publishes it when the id may live on another node. True when the client is here, or when
+   * the command can go out to the other nodes.
+   */
+
   #toClient(id: string, event: SupervisorEvent): boolean {
-    const local = this.#handles.has(id);
+    const local = this.#clients.handles.has(id);
     if (!local && !this.#cluster.clustered) return false;
     this.#tell(event);
     return local || this.#cluster.reachable;
@@ -543,45 +525,14 @@ export class Broker<TData extends object = ClientData> {
     if (this.#inspected || isProcessing(supervisor)) return false;
     const record = supervisor.getSnapshot().context.registry.get(id);
     if (!record) return false;
-    deliverText(record, encode, this.#hooks);
+    deliverText(record, encode, this.#clients);
     return true;
   }
 
   #disconnect(id: string, code: number, reason: string): boolean {
-    if (!this.#handles.has(id)) return false;
+    if (!this.#clients.handles.has(id)) return false;
     this.#tell({ type: "client.close", id, code, reason });
     return true;
-  }
-
-  #admit(record: ConnectionRecord): void {
-    // What `authenticate` answered is the application's data for this client, by contract.
-    const pending = this.#pendingData.get(record.id);
-    if (pending) this.#pendingData.delete(record.id);
-    const { data, expiresAt } = pending
-      ? unwrapAuth(pending)
-      : { data: undefined, expiresAt: undefined };
-    this.#handles.set(
-      record.id,
-      new ClientHandle<TData>(record, this.#commands, data as TData | undefined),
-    );
-    this.#auth?.expireAt(record.id, expiresAt);
-  }
-
-  #announceConnect(id: string): void {
-    const client = this.#handles.get(id);
-    if (!client) return;
-    this.#pull.record({ type: "connect", client });
-    this.#dispatcher.connected(client);
-  }
-
-  #announceDisconnect(record: ConnectionRecord, info: CloseInfo): void {
-    const client = this.#handles.get(record.id);
-    if (!client) return;
-    this.#handles.delete(record.id);
-    this.#auth?.forget(record.id);
-    const disconnect = { code: info.code, reason: info.reason };
-    this.#pull.record({ type: "disconnect", client, info: disconnect });
-    this.#dispatcher.disconnected(client, disconnect);
   }
 }
 
