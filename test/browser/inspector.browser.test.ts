@@ -159,6 +159,12 @@ describe.skipIf(skip !== undefined)("the inspector page in Chromium", () => {
     await countOf(page.locator('svg[data-machine="connection"] g.active')).toBe(1);
     await shows(view.state(alice.id, "closed"));
     await shows(view.row(alice.id).and(page.locator(".gone")));
+    // A closed connection is in no room: its fading row does not keep the old ones.
+    expect(
+      await page
+        .locator(`tr[data-connection-id="${alice.id}"] td[data-cell="rooms"]`)
+        .textContent(),
+    ).toBe("");
     await shows(view.count("connections", 1));
     await screenshot(page, "inspector-closed");
     await detached(view.row(alice.id));
@@ -168,6 +174,8 @@ describe.skipIf(skip !== undefined)("the inspector page in Chromium", () => {
 
     // The log has both connects and alice's disconnect (with its close code).
     await shows(view.records("connect").filter({ hasText: alice.id }));
+    // Timers are callback actors with a status and no state value: never "(no state)".
+    await countOf(view.records().filter({ hasText: "(no state)" })).toBe(0);
     await shows(view.records("connect").filter({ hasText: bob.id }));
     await shows(
       view.records("disconnect").filter({ hasText: alice.id }).filter({ hasText: "1000" }),

@@ -244,6 +244,8 @@ function retire(record) {
   const entry = model.connections.get(record.actor);
   if (!entry) return;
   entry.gone = true;
+  // A closed connection is in no room any more (the disconnect left them all).
+  entry.rooms = [];
   entry.state = "closed";
   entry.description = describe("connection", "closed");
   const linger = Math.max(0, LINGER_MS - (Date.now() - record.time));

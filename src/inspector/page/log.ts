@@ -61,8 +61,11 @@ function recordSummary(record) {
     case "snapshot":
       return {
         kind: "snapshot",
-        text: record.actor + " \u21d2 " + (record.state || "(no state)") +
-          (record.status !== "active" ? " (" + record.status + ")" : ""),
+        // Timers are callback actors: they have a status but no state value.
+        text: record.state
+          ? record.actor + " \u21d2 " + record.state +
+            (record.status !== "active" ? " (" + record.status + ")" : "")
+          : record.actor + " " + record.status,
         fields: "",
       };
     case "connect":
