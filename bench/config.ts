@@ -35,6 +35,11 @@ export interface KindSpec {
   baselineKind?: Kind;
   /** How the ratio headers name the baseline; default: its server label ("raw" for raw ws). */
   baselineName?: string;
+  /**
+   * Compare every row with its own server's row (in `baselineKind`) rather than with
+   * `baseline`'s: cross-node compares each server with itself on one node.
+   */
+  baselineIsOwnServer?: boolean;
   /** The "vs best peer" column takes the best of these on each metric (none: no such column). */
   peers: readonly ServerId[];
   /** Server processes per run, clients spread evenly over them; default 1. */
@@ -56,18 +61,20 @@ export const KINDS: Readonly<Record<Kind, KindSpec>> = {
     peers: WS_PEERS,
   },
   /**
-   * The fan-out workload over two switchboard processes sharing a Redis (`redisAdapter`):
-   * clients alternate between the nodes, the publisher (client 0) is on node 1, so every
-   * broadcast is issued on node 1 and reaches node 2 through one Redis PUBLISH. Compared
-   * with one-node fan-out at the same N in the same run.
+   * The fan-out workload over two processes of one server sharing a Redis (switchboard's
+   * `redisAdapter`, Socket.IO's `@socket.io/redis-adapter`): clients alternate between the
+   * nodes, the publisher (client 0) is on node 1, so every broadcast is issued on node 1 and
+   * reaches node 2 through one Redis PUBLISH. Each row is compared with its own server's
+   * one-node fan-out at the same N in the same run, and switchboard's with Socket.IO's.
    */
   crossnode: {
-    title: "cross-node fan-out: two switchboard nodes sharing a Redis, broadcasts issued on node 1",
-    participants: ["switchboard"],
+    title: "cross-node fan-out: two nodes sharing a Redis, broadcasts issued on node 1",
+    participants: ["socket.io", "switchboard"],
     baseline: "switchboard",
     baselineKind: "fanout",
     baselineName: "1 node",
-    peers: [],
+    baselineIsOwnServer: true,
+    peers: ["socket.io"],
     nodes: 2,
   },
   rooms: {
@@ -162,7 +169,7 @@ export const QUICK: Mode = {
     {
       workload: { kind: "crossnode", clients: 1_000, messages: 1_000, warmup: 100 },
       repeats: 1,
-      timeoutMs: 20_000,
+      timeoutMs: 30_000,
     },
     {
       workload: { kind: "rooms", rooms: 20, perRoom: 50, messages: 300, warmup: 20 },

@@ -19,7 +19,7 @@ export interface Skip {
   kind: Kind;
   /** The size, or undefined when every size of the kind was left out. */
   size: string | undefined;
-  /** Who was left out, as the tables name it (a peer without a server script has no id). */
+  /** Who was left out, as the tables name it. */
   server: string;
   reason: string;
 }
@@ -80,7 +80,7 @@ const BROADCAST_TABLE: TableSpec = {
 
 const TABLES: Readonly<Record<Kind, TableSpec>> = {
   fanout: BROADCAST_TABLE,
-  // The ratios are to one-node fan-out (KINDS.crossnode.baselineKind): the cost of the second node.
+  // "vs 1 node": to the same server's one-node fan-out (KINDS.crossnode), the second node's cost.
   crossnode: {
     columns: [
       ...BROADCAST_TABLE.columns,
@@ -164,23 +164,26 @@ function ratio(v: number | undefined, base: number | undefined): number | undefi
   return v === undefined || base === undefined || base === 0 ? undefined : v / base;
 }
 
-/**
- * Whether a table has a distinct "vs best peer" (SSE's only peer is its baseline; cross-node
- * has no peer).
- */
+/** Whether a table has a distinct "vs best peer" (SSE's only peer is its baseline). */
 function hasBestColumns(kind: Kind): boolean {
   const { peers, baseline } = KINDS[kind];
   return peers.length > 0 && !(peers.length === 1 && peers[0] === baseline);
 }
 
-/** The row a `kind` row of `size` is compared with: its baseline's, in its baseline's kind. */
-function baselineRow(
-  results: readonly RunResult[],
-  kind: Kind,
-  size: string,
-): RunResult | undefined {
-  const { baseline, baselineKind } = KINDS[kind];
-  return sameRow(results, baselineKind ?? kind, size).find((r) => r.server === baseline);
+/**
+ * The row `row` is compared with: its baseline's at the same size, in its baseline's kind
+ * (cross-node: its own server's, on one node).
+ */
+function baselineRow(results: readonly RunResult[], row: RunResult): RunResult | undefined {
+  const { baseline, baselineKind, baselineIsOwnServer } = KINDS[row.kind];
+  const server = baselineIsOwnServer ? row.server : baseline;
+  return sameRow(results, baselineKind ?? row.kind, row.size).find((r) => r.server === server);
+}
+
+/** How the "vs best peer" headers name it: the peer itself when there is only one. */
+function peersName(kind: Kind): string {
+  const [only, ...others] = KINDS[kind].peers;
+  return only !== undefined && others.length === 0 ? label(only) : "best";
 }
 
 function alignedTable(headers: readonly string[], rows: readonly string[][], textColumns: number) {
@@ -223,11 +226,11 @@ export function formatKindTable(
     "size",
     ...spec.columns.map((c) => c.header),
     ...spec.ratios.map((r) => `${r.name} vs ${vsBase}`),
-    ...(best ? spec.ratios.map((r) => `${r.name} vs best`) : []),
+    ...(best ? spec.ratios.map((r) => `${r.name} vs ${peersName(kind)}`) : []),
   ];
   const cells = rows.map((row) => {
     const peers = sameRow(results, kind, row.size);
-    const base = baselineRow(results, kind, row.size);
+    const base = baselineRow(results, row);
     return [
       isNoisy(row) ? `${label(row.server)} *` : label(row.server),
       row.size,

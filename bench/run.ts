@@ -7,9 +7,7 @@
  * scenarios need a Redis (REDIS_URL, default redis://127.0.0.1:6379): without
  * one they are skipped, said so in their table, and do not fail the run.
  */
-import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
-import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { medianRuns } from "./aggregate.js";
 import { killAllChildren } from "./child.js";
@@ -44,11 +42,6 @@ const SPARE_DESCRIPTORS = 64;
 const MIN_SCENARIO_MS = 3_000;
 /** Frames listed per profile. */
 const TOP_FRAMES = 15;
-/**
- * Socket.IO's own Redis adapter, the cross-node peer switchboard would be compared with. It is
- * no dependency of this project, so the peer runs nowhere yet; the table says why.
- */
-const SOCKET_IO_REDIS_ADAPTER = "@socket.io/redis-adapter";
 
 // Whatever ends this process, its children must not outlive it.
 process.on("exit", killAllChildren);
@@ -111,20 +104,6 @@ function options(): Options {
 }
 
 const integer = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
-
-/** The cross-node peer that does not run, and why: the table says so under the row. */
-function socketIoRedisPeer(): Skip {
-  const modules = fileURLToPath(new URL("../node_modules/", import.meta.url));
-  const installed = existsSync(`${modules}${SOCKET_IO_REDIS_ADAPTER}/package.json`);
-  return {
-    kind: "crossnode",
-    size: undefined,
-    server: `Socket.IO + ${SOCKET_IO_REDIS_ADAPTER}`,
-    reason: installed
-      ? "installed, but bench/servers has no script for it yet"
-      : "not installed (not a dependency of this project)",
-  };
-}
 
 /** Cross-node: each node's core use and Redis's, which the server figure sums or leaves out. */
 function describeNodes(details: Record<string, number>): string {
@@ -200,7 +179,10 @@ async function main(): Promise<number> {
       if (reason !== undefined) {
         const why = `Redis unreachable at ${REDIS_URL} (${reason})`;
         const who = SERVERS[server].label;
-        const known = leftOut.some((s) => s.kind === workload.kind && s.size === size);
+        // Once per server and size, whatever the repeats: every server's row says it is missing.
+        const known = leftOut.some(
+          (s) => s.kind === workload.kind && s.size === size && s.server === who,
+        );
         if (!known) {
           leftOut.push({ kind: workload.kind, size, server: who, reason: why });
           console.log(`skipping ${workload.kind} ${size}, ${who}: ${why}`);
@@ -237,8 +219,6 @@ async function main(): Promise<number> {
       console.error(`  FAILED: ${message}`);
     }
   }
-
-  if (plan.some((s) => s.workload.kind === "crossnode")) leftOut.push(socketIoRedisPeer());
 
   const durationMs = Date.now() - started;
   const results = medianRuns(runs);

@@ -382,8 +382,8 @@ export async function runScenario(
   const tag = `${SERVERS[scenario.server].label} ${kind} ${size} run ${scenario.run}`;
   const nodes = KINDS[kind].nodes ?? 1;
   // Nodes of one run share a prefix no other run (or other user of the Redis) has.
-  const cluster =
-    nodes > 1 ? [REDIS_URL, `bench-${process.pid}-${Date.now().toString(36)}-${kind}`] : [];
+  const prefix = `bench-${process.pid}-${Date.now().toString(36)}-${kind}-${scenario.server}`;
+  const cluster = nodes > 1 ? [REDIS_URL, prefix] : [];
 
   const script = SERVERS[scenario.server].script;
   const servers = Array.from({ length: nodes }, (_, index): Server => {

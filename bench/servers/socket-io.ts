@@ -3,6 +3,10 @@
  * no long-polling, no compression), the way a realtime app would deploy it.
  *
  * - fanout / idle / churn: every `m` event from a client is `io.emit`-ed to all.
+ * - crossnode: the same, on one node of a cluster: `@socket.io/redis-adapter` over two
+ *   ioredis clients (publish, subscribe), with the Redis URL and key prefix from the second
+ *   and third arguments, so an `io.emit` also reaches the sockets of every other node
+ *   sharing that Redis and prefix (one PUBLISH per broadcast, as switchboard's adapter).
  * - rooms: `join` (acknowledged) puts the socket in a room with `socket.join`;
  *   every `m` goes to that room with `io.to(room).emit`, sender included.
  * - echo: every `m` goes back with `socket.emit`.
@@ -13,8 +17,31 @@
 import { once } from "node:events";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import { createAdapter } from "@socket.io/redis-adapter";
+import { Redis } from "ioredis";
 import { Server } from "socket.io";
 import { serve, unsupported } from "./harness.js";
+
+/**
+ * Joins the cluster the runner named (Redis URL and key prefix) and resolves once this
+ * node's subscription is live, so that no broadcast from the other node is missed.
+ */
+async function joinCluster(io: Server): Promise<void> {
+  const [url, prefix] = process.argv.slice(3);
+  if (url === undefined || prefix === undefined) {
+    throw new Error("crossnode: expected a Redis URL and a prefix as arguments");
+  }
+  const pub = new Redis(url);
+  const sub = pub.duplicate();
+  for (const client of [pub, sub]) {
+    // The adapter warns about a missing handler; a lost Redis fails the run at its timeout.
+    client.on("error", (error: Error) => console.error(`Redis: ${error.message}`));
+  }
+  io.adapter(createAdapter(pub, sub, { key: prefix }));
+  // The adapter's PSUBSCRIBE is queued on `sub` ahead of this PING: its answer means the
+  // subscription is in place.
+  await sub.ping();
+}
 
 serve(async (mode) => {
   if (mode === "sse") unsupported("Socket.IO", mode);
@@ -24,6 +51,7 @@ serve(async (mode) => {
     perMessageDeflate: false,
     serveClient: false,
   });
+  if (mode === "crossnode") await joinCluster(io);
   io.on("connection", (socket) => {
     switch (mode) {
       case "echo":
