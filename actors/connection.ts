@@ -114,6 +114,11 @@ export type ConnectionNotice =
 const HEARTBEAT_TIMEOUT_REASON = "heartbeat timeout";
 const RATE_LIMIT_REASON = "rate limit exceeded";
 const SLOW_CONSUMER_REASON = "slow consumer";
+
+/** Whether a metered frame arrives while the credentials are expired. */
+interface Metering {
+  readonly expired: boolean;
+}
 const AUTH_EXPIRED_REASON = "auth expired";
 
 /** Maps the transport's failure to the broker's error code (ws reports its own `code`). */
@@ -215,6 +220,7 @@ export const connectionMachine = setup({
       assertEvent(event, "socket.message");
       decodeInbound(context, event.frame, true);
     },
+
     announceExpiry: ({ context }) => {
       const message = `Credentials expired: send an auth frame within ${context.settings.auth?.grace ?? 0} ms`;
       context.transport.send(context.codec.encodeError(wireCode(ErrorCode.AUTH_EXPIRED), message));
@@ -240,11 +246,12 @@ export const connectionMachine = setup({
       return { bucket: spend(limit, context.bucket ?? fullBucket(limit, now), now).state };
     }),
     // A frame is let through exactly when the bucket has no breach on record after spending.
-    admitMeteredFrame: enqueueActions(({ context, event, enqueue }) => {
+    // While expired, the frames let through are still only auth frames (see decodeInbound).
+    admitMeteredFrame: enqueueActions(({ context, event, enqueue }, params: Metering) => {
       assertEvent(event, "socket.message");
       const breaches = context.bucket?.breaches ?? 0;
       if (breaches === 0) {
-        enqueue(() => decodeInbound(context, event.frame));
+        enqueue(() => decodeInbound(context, event.frame, params.expired));
         return;
       }
       enqueue(() => refuseFrame(context));
@@ -397,10 +404,12 @@ export const connectionMachine = setup({
       on: {
         "socket.message": [
           { guard: "unmetered", actions: "decodeFrame" },
-          { actions: ["meterFrame", "admitMeteredFrame"] },
+          { actions: ["meterFrame", { type: "admitMeteredFrame", params: { expired: false } }] },
         ],
         "socket.binary": { actions: "rejectBinary" },
         "socket.lagging": { target: ".lagging" },
+        // A drain that ends a lag begun while expired (the client renewed meanwhile).
+        "socket.drained": { actions: "reportSkipped" },
         "auth.expired": { target: "expired" },
         "auth.renewed": { actions: "confirmRenewal" },
         "auth.refused": { actions: "refuseRenewal" },
@@ -413,8 +422,23 @@ export const connectionMachine = setup({
         "The credentials ran out: the client got auth_expired and has authGrace to send an auth frame; other frames are refused.",
       entry: "announceExpiry",
       on: {
-        "socket.message": { actions: "decodeWhileExpired" },
+        // Metered as in `open`: a flood of auth frames must not run `authenticate` per frame.
+        "socket.message": [
+          { guard: "unmetered", actions: "decodeWhileExpired" },
+          { actions: ["meterFrame", { type: "admitMeteredFrame", params: { expired: true } }] },
+        ],
         "socket.binary": { actions: "rejectBinary" },
+        // Still subject to the slow-consumer policy; under `close` an expired client that stops
+        // reading gets no lag timer: it is closed at once.
+        "socket.lagging": [
+          {
+            guard: "closesWhenLagging",
+            target: "closing",
+            actions: ["reportLagging", "recordSlowConsumerClose"],
+          },
+          { actions: "reportLagging" },
+        ],
+        "socket.drained": { actions: "reportSkipped" },
         "auth.renewed": { target: "open", actions: "confirmRenewal" },
         "auth.refused": { actions: "refuseRenewal" },
         "connection.close": { target: "closing", actions: "recordRequestedClose" },

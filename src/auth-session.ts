@@ -1,12 +1,9 @@
 import type { Codec, InboundMessage } from "../protocols/codec.js";
 import { type AdmissionGate, type Authenticate, tokenRequest, unwrapAuth } from "./admission.js";
 import { authTokenOf, isAuthFrame } from "./auth-frame.js";
-import { CloseCode } from "./constants.js";
+import { CloseCode, MAX_TIMER_MS } from "./constants.js";
 import { type BrokerError, ErrorCode, handlerFailure, wireCode } from "./errors.js";
 import type { TcpTransport } from "./transports/tcp.js";
-
-/** Node's timers hold at most 2^31-1 ms (~24.8 days); a later expiry is re-armed on the way. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** What a connection's credentials session may ask of the actor behind it. */
 export type AuthVerdict =
@@ -119,10 +116,25 @@ export class AuthSessions {
       }
       const current = this.#options.dataOf(id);
       if (current === undefined) return;
-      Object.assign(current, answer.data);
+      this.#merge(current, answer.data);
       this.expireAt(id, answer.expiresAt);
       this.#options.tell(id, { type: "auth.renewed", event: message.event });
     });
+  }
+
+  /**
+   * Merges a renewal's answer into `client.data`. The application may have made that object
+   * read-only (a frozen constant returned by `authenticate`): the renewal still stands, and the
+   * failure to merge is reported, never thrown into a promise nobody awaits.
+   */
+  #merge(current: object, fresh: object): void {
+    try {
+      Object.assign(current, fresh);
+    } catch (error) {
+      this.#options.report(
+        handlerFailure("authenticate: client.data could not take the renewal", error),
+      );
+    }
   }
 
   async #decide(

@@ -71,6 +71,12 @@ export const Defaults = {
 } as const;
 
 /**
+ * The longest delay Node's timers hold (2^31-1 ms, about 24.8 days): a longer one is cut to 1 ms
+ * with a warning, so every long timer is clamped to it (and re-armed if it must wait longer).
+ */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
  * Event names a client frame may never carry: they name lifecycle events or object prototype
  * members. A frame using one gets a `bad_frame` error frame instead of reaching any listener
  * (Socket.IO's CVE-2024-38355 was a client event named "error" crashing the server).

@@ -54,7 +54,10 @@ export interface Endpoints {
  */
 export function createEndpoints(settings: EndpointSettings): Endpoints {
   const { options, gate, accept } = settings;
-  const http = new HttpFront(options.server, { headersTimeout: options.headersTimeout });
+  const http = new HttpFront(options.server, {
+    headersTimeout: options.headersTimeout,
+    onError: (error) => settings.report(internalFailure("HTTP route failed", error)),
+  });
   const websocket = createWebSocketEndpoint({
     path: options.path,
     maxPayload: options.maxPayload,

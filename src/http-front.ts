@@ -17,7 +17,17 @@ export type UpgradeRoute = (request: IncomingMessage, socket: Duplex, head: Buff
 export interface HttpFrontOptions {
   /** The owned server's `headersTimeout` (ms); Node's default (60 000) when absent. */
   readonly headersTimeout?: number;
+  /** A route that threw (a bug): the request got 500 or its socket was destroyed. */
+  readonly onError?: (error: unknown) => void;
 }
+
+/**
+ * Whether the request-target can be parsed as a URL. Node's parser lets through targets that
+ * WHATWG URL refuses (`GET http://[`); every route parses the target, so such a request is
+ * answered 400 here instead of throwing out of the server's listener.
+ */
+const parsableTarget = (request: IncomingMessage): boolean =>
+  URL.canParse(request.url ?? "/", "http://localhost");
 
 /** Node checks `headersTimeout` only every `connectionsCheckingInterval` (30 s by default). */
 const NODE_CONNECTIONS_CHECKING_INTERVAL = 30_000;
@@ -55,6 +65,7 @@ export class HttpFront {
   readonly #owned: boolean;
   readonly #requestRoutes: RequestRoute[] = [];
   readonly #upgradeRoutes: UpgradeRoute[] = [];
+  readonly #onError: ((error: unknown) => void) | undefined;
   readonly #onRequest = (request: IncomingMessage, response: ServerResponse) =>
     this.#route(request, response);
   readonly #onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) =>
@@ -62,6 +73,7 @@ export class HttpFront {
 
   constructor(server?: Server, options: HttpFrontOptions = {}) {
     this.#owned = server === undefined;
+    this.#onError = options.onError;
     this.server = server ?? createServer(ownedServerOptions(options));
     if (this.#owned) this.server.on("request", this.#onRequest);
     this.server.on("upgrade", this.#onUpgrade);
@@ -69,7 +81,16 @@ export class HttpFront {
 
   /** Answers a request if a route takes it; false leaves it to the application. */
   handleRequest(request: IncomingMessage, response: ServerResponse): boolean {
-    for (const route of this.#requestRoutes) if (route(request, response)) return true;
+    if (!parsableTarget(request)) return false;
+    try {
+      for (const route of this.#requestRoutes) if (route(request, response)) return true;
+    } catch (error) {
+      // A route bug costs this request only, never the process.
+      this.#onError?.(error);
+      if (!response.headersSent) response.writeHead(500, { "Content-Type": "text/plain" });
+      response.end();
+      return true;
+    }
     return false;
   }
 
@@ -130,12 +151,26 @@ export class HttpFront {
 
   #route(request: IncomingMessage, response: ServerResponse): void {
     if (this.handleRequest(request, response)) return;
-    response.writeHead(404, { "Content-Type": "text/plain; charset=utf-8" });
-    response.end("Not found\n");
+    const malformed = !parsableTarget(request);
+    response.writeHead(malformed ? 400 : 404, { "Content-Type": "text/plain; charset=utf-8" });
+    response.end(malformed ? "Malformed request target\n" : "Not found\n");
   }
 
   #routeUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
-    for (const route of this.#upgradeRoutes) if (route(request, socket, head)) return;
+    if (!parsableTarget(request)) {
+      // An attached server's own upgrade listeners may still take it; the broker's never do.
+      if (this.#owned || this.server.listenerCount("upgrade") === 1) {
+        rejectUpgrade(socket, 400, "Malformed request target");
+      }
+      return;
+    }
+    try {
+      for (const route of this.#upgradeRoutes) if (route(request, socket, head)) return;
+    } catch (error) {
+      this.#onError?.(error);
+      socket.destroy();
+      return;
+    }
     if (this.#owned) rejectUpgrade(socket, 404, "No WebSocket endpoint at this path");
   }
 }

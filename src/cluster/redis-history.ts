@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import type { Redis } from "ioredis";
 import { nanoid } from "nanoid";
+import { MAX_TIMER_MS } from "../constants.js";
 import type { AppendRequest, HistoryStore, StoredRange } from "./history-store.js";
 import { CLUSTER_PROTOCOL_VERSION, encodeClusterMessage } from "./messages.js";
 import {
@@ -261,7 +262,7 @@ export class RedisHistory implements HistoryStore {
     if (this.#keepTimer) clearInterval(this.#keepTimer);
     const keep = () => this.touch([...channels()], bounds);
     this.#keeping = keep;
-    this.#keepTimer = setInterval(keep, ttlOf(bounds) / 3);
+    this.#keepTimer = setInterval(keep, Math.min(MAX_TIMER_MS, ttlOf(bounds) / 3));
     this.#keepTimer.unref();
   }
 

@@ -1,4 +1,5 @@
 import { nanoid } from "nanoid";
+import { MAX_TIMER_MS } from "../constants.js";
 
 /** Bounds of each channel's replay history. */
 export interface HistoryLimits {
@@ -190,7 +191,8 @@ export class ChannelHistories {
 
   /** One timer for every idle channel, a history's lifetime apart; it never holds the process. */
   #armSweep(): void {
-    this.#sweep ??= setTimeout(() => this.#sweepIdle(), Math.max(1_000, this.#limits.maxAgeMs));
+    const delay = Math.min(MAX_TIMER_MS, Math.max(1_000, this.#limits.maxAgeMs));
+    this.#sweep ??= setTimeout(() => this.#sweepIdle(), delay);
     this.#sweep.unref();
   }
 }

@@ -2,6 +2,8 @@ import type { TransportSink } from "../transport.js";
 
 /** Something that says when its kernel buffer has room again (a net socket, an HTTP response). */
 interface Drainable {
+  /** True once a write returned false: only then will `drain` be emitted. */
+  readonly writableNeedDrain: boolean;
   once(event: "drain", listener: () => void): unknown;
 }
 
@@ -14,8 +16,10 @@ interface Drainable {
  * connection actor owns what happens next (the `lagging` state and its policy); the valve only
  * measures, skips and reports.
  *
- * Nothing is allocated per connection until a limit is set, and the `drain` listener is added
- * only while lagging.
+ * The `drain` listener is added only while lagging. A stream emits `drain` only after a write
+ * returned false (its buffer reached `highWaterMark`, 16 KiB for sockets), so a client lags only
+ * once that is so too: a `maxBufferedBytes` under 16 KiB acts as 16 KiB, or a client lagging
+ * with less queued would never hear `drain` and stay lagging for good.
  */
 export class OutboundValve {
   readonly #limit: number;
@@ -38,7 +42,9 @@ export class OutboundValve {
    * `socket.lagging` and waits for `drain` on `socket` to report `socket.drained`.
    */
   check(bufferedAmount: number, socket: Drainable, sink: TransportSink | undefined): void {
-    if (this.#lagging || bufferedAmount <= this.#limit || !sink) return;
+    if (this.#lagging || bufferedAmount <= this.#limit || !sink || !socket.writableNeedDrain) {
+      return;
+    }
     this.#lagging = true;
     sink({ type: "socket.lagging", bufferedAmount });
     socket.once("drain", () => {

@@ -24,6 +24,7 @@ interface FrameWriter {
 /** The TCP socket under a ws socket (ws keeps it in `_socket`): to cork it, to await `drain`. */
 interface RawSocket {
   readonly writableCorked: number;
+  readonly writableNeedDrain: boolean;
   cork(): void;
   uncork(): void;
   once(event: "drain", listener: () => void): unknown;
@@ -66,13 +67,14 @@ export class WebSocketTransport implements Transport {
   }
 
   send(frame: string | OutboundFrame): void {
+    // Nothing goes out once closing (ws would only count it in bufferedAmount for good).
+    if (this.#socket.readyState !== WebSocket.OPEN) return;
     const valve = this.#valve;
     if (valve && !valve.admit()) return;
     if (typeof frame === "string") {
       this.#socket.send(frame, TEXT_FRAME);
     } else {
       // Shared by every recipient: framed once, written as one buffer, never copied.
-      if (this.#socket.readyState !== WebSocket.OPEN) return;
       frameWriterOf(this.#socket).sendFrame([frame.wireForm(WEBSOCKET_FORM, buildWebSocketFrame)]);
     }
     // While corked for a tick's batch nothing has been offered to the kernel yet: the backlog
