@@ -53,6 +53,10 @@ export class ExpiringAuth {
  * }
  */
 export function withExpiry(data: object, expiresAt: number): ExpiringAuth {
+  // NaN would expire the client at once, silently; a bad `exp` claim is the application's bug.
+  if (!Number.isFinite(expiresAt)) {
+    throw new TypeError(`withExpiry: expiresAt must be a finite time in ms, got ${expiresAt}`);
+  }
   return new ExpiringAuth(data, expiresAt);
 }
 

@@ -43,6 +43,14 @@ async function expiringClient(options: Parameters<typeof startBroker>[0] = {}) {
   return { ...started, client, handle };
 }
 
+describe("withExpiry", () => {
+  it("refuses an expiry that is not a finite time (a missing exp claim would expire at once)", () => {
+    expect(() => withExpiry({}, Number.NaN)).toThrow(TypeError);
+    expect(() => withExpiry({}, Number.POSITIVE_INFINITY)).toThrow(TypeError);
+    expect(withExpiry({ user: "u" }, 1_000).expiresAt).toBe(1_000);
+  });
+});
+
 describe("expiring credentials (withExpiry): the expired state", () => {
   it("sends auth_expired, refuses other frames while expired, and an auth frame with a fresh token reopens the connection", async () => {
     const { broker, client, handle } = await expiringClient();
