@@ -41,12 +41,20 @@ export function encodeText(
   }
 }
 
-/** Writes a frame to one connection if it is still open to deliveries. */
+/**
+ * Takes a recipient's frame instead of writing it now (true: taken). Shared channels queue a
+ * stream's frames this way while one of its channel deliveries waits for its id.
+ */
+export type Divert = (record: ConnectionRecord, frame: string | OutboundFrame) => boolean;
+
+/** Writes a frame to one connection if it is still open to deliveries (or `divert` takes it). */
 export function sendTo(
   record: ConnectionRecord | undefined,
   frame: string | OutboundFrame | null,
+  divert?: Divert,
 ): void {
-  if (record?.deliverable && frame !== null) record.transport.send(frame);
+  if (!record?.deliverable || frame === null || divert?.(record, frame)) return;
+  record.transport.send(frame);
 }
 
 /** Writes what a reconnecting stream missed, or `recovery: {recovered:false}` if it cannot. */
@@ -113,7 +121,8 @@ export const encoderOf =
  * Writes a broadcast to its recipients here: everyone, or one room's members, minus `except`.
  * Encodes once per codec (`frames` may hold some already, such as a channel frame with its id),
  * never once per recipient. `divert` may take a recipient's frame instead (true: not written
- * now). Returns how many recipients it went to.
+ * now); `include` false leaves a recipient out before anything is encoded for it (neither written
+ * nor counted). Returns how many recipients it went to.
  */
 export function fanOut(
   context: Pick<SupervisorContext, "registry" | "hooks" | "writes">,
@@ -121,6 +130,7 @@ export function fanOut(
   encodeWith: (codec: Codec) => () => string,
   frames: Map<Codec, OutboundFrame | null>,
   divert?: (record: ConnectionRecord, frame: OutboundFrame) => boolean,
+  include?: (record: ConnectionRecord) => boolean,
 ): number {
   const { registry, hooks } = context;
   const recipients =
@@ -130,6 +140,7 @@ export function fanOut(
   let delivered = 0;
   for (const record of recipients) {
     if (!record.deliverable || target.except?.has(record.id)) continue;
+    if (include && !include(record)) continue;
     let frame = frames.get(record.codec);
     if (frame === undefined) {
       frame = encodeOnce(encodeWith(record.codec), hooks, undefined);
@@ -145,16 +156,17 @@ export function fanOut(
 }
 
 /**
- * Encodes a payload with one connection's codec and writes it, if the connection still takes
- * deliveries. One recipient: the text goes to the transport as is, with no shared
+ * Encodes a payload with one connection's codec and writes it (or `divert` takes it), if the
+ * connection still takes deliveries. One recipient: the text goes to the transport as is, with no shared
  * `OutboundFrame` to build (the transport frames it once anyway).
  */
 export function deliverText(
   record: ConnectionRecord,
   encode: (codec: Codec) => string,
   hooks: ActorHooks,
+  divert?: Divert,
 ): void {
   if (!record.deliverable) return;
   const text = encodeText(() => encode(record.codec), hooks, record.id);
-  if (text !== null) record.transport.send(text);
+  if (text !== null && !divert?.(record, text)) record.transport.send(text);
 }

@@ -20,6 +20,7 @@ import type { ConnectionActorRef, ConnectionNotice } from "./connection.js";
 import { ConnectionRegistry, NO_ROOMS } from "./connection-registry.js";
 import {
   appendSafely,
+  type Divert,
   deliverText,
   encoderOf,
   encodeText,
@@ -153,6 +154,14 @@ function forwardWhileActive(this: ConnectionActorRef, event: TransportEvent): vo
 const roomsOf = (record: ConnectionRecord | undefined): string[] =>
   record ? [...record.rooms] : [];
 
+/**
+ * Where a frame made here goes while its recipient stream waits for a shared channel delivery
+ * (behind it; see `SharedChannels`). Frames from other nodes are written at once.
+ */
+function queueOf(context: SupervisorContext, event: FromCluster): Divert | undefined {
+  return event.remote || !context.shared?.holding ? undefined : context.shared.queue;
+}
+
 /** Hands the histories of channels whose last member just left to their expiry. */
 function releaseEmptied(context: SupervisorContext, rooms: readonly string[]): void {
   const histories = context.channels?.histories;
@@ -256,7 +265,12 @@ export const supervisorMachine = setup({
         const { id, payload } = event;
         return relay(context.cluster, event, { kind: "whisper", id, payload });
       }
-      deliverText(record, (codec) => codec.encode(event.payload), context.hooks);
+      deliverText(
+        record,
+        (codec) => codec.encode(event.payload),
+        context.hooks,
+        queueOf(context, event),
+      );
     },
     deliverEvent: ({ context, event }) => {
       assertEvent(event, "client.emit");
@@ -265,11 +279,16 @@ export const supervisorMachine = setup({
         const { id, event: name, data } = event;
         return relay(context.cluster, event, { kind: "emit", id, event: name, data });
       }
-      deliverText(record, (codec) => codec.encodeEvent(event.event, event.data), context.hooks);
+      deliverText(
+        record,
+        (codec) => codec.encodeEvent(event.event, event.data),
+        context.hooks,
+        queueOf(context, event),
+      );
     },
     deliverFrame: ({ context, event }) => {
       assertEvent(event, "client.frame");
-      sendTo(context.registry.get(event.id), event.frame);
+      sendTo(context.registry.get(event.id), event.frame, queueOf(context, {}));
     },
     deliverBroadcast: ({ context, event }) => {
       assertEvent(event, "broadcast");
@@ -294,7 +313,7 @@ export const supervisorMachine = setup({
           }
         }
       }
-      const delivered = fanOut(context, event, encodeWith, frames);
+      const delivered = fanOut(context, event, encodeWith, frames, queueOf(context, event));
       event.report?.(recorded === undefined ? { delivered } : { delivered, id: recorded });
       // One publication per broadcast, whatever the number of recipients here or elsewhere.
       relay(context.cluster, event, broadcastCommand(event));

@@ -519,13 +519,15 @@ export class Broker<TData extends object = ClientData> {
    * registry says whether the client is here and still takes deliveries. False when the client
    * is not here, the supervisor is busy, or an inspector is watching (it shows deliveries as the
    * supervisor's events): the command then goes through the supervisor's mailbox as before.
+   * An SSE stream waiting for a shared channel delivery gets the frame queued behind it.
    */
   #deliverHere(id: string, encode: (codec: Codec) => string): boolean {
     const supervisor = this.#supervisor;
     if (this.#inspected || isProcessing(supervisor)) return false;
-    const record = supervisor.getSnapshot().context.registry.get(id);
+    const { registry, shared } = supervisor.getSnapshot().context;
+    const record = registry.get(id);
     if (!record) return false;
-    deliverText(record, encode, this.#clients);
+    deliverText(record, encode, this.#clients, shared?.holding ? shared.queue : undefined);
     return true;
   }
 

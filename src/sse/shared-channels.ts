@@ -1,5 +1,5 @@
 import type { ConnectionRegistry } from "../../actors/connection-registry.js";
-import { encoderOf, encodeText, fanOut } from "../../actors/delivery.js";
+import { type Divert, encodeOnce, encoderOf, encodeText, fanOut } from "../../actors/delivery.js";
 import type { ConnectionRecord } from "../../actors/hooks.js";
 import type {
   DeliveryReport,
@@ -22,6 +22,7 @@ import {
 import { CloseCode } from "../constants.js";
 import { OutboundFrame } from "../outbound-frame.js";
 import type { Transport } from "../transport.js";
+import { HeldStreams } from "./held-streams.js";
 
 /** The close reason of streams ended so that they resume from the shared history. */
 export const RESYNC_REASON = "resync: reconnect with Last-Event-ID";
@@ -56,9 +57,16 @@ interface Resume {
   floor: StreamEventId | undefined;
 }
 
-/** A delivery of a local channel handed to the store, delivered here when it comes back. */
+/**
+ * A delivery of a local channel handed to the store: its other members had it at once, its
+ * streams here get it when it comes back.
+ */
 interface Pending {
   readonly event: BroadcastEvent;
+  /** The members (not streams) it was written to when it was made. */
+  readonly delivered: number;
+  /** The streams that were members when it was made: each holds a place for it (`HeldStreams`). */
+  readonly streams: readonly string[];
   /** Its id once the store answered. */
   recorded: string | undefined;
   /** The deafness count when it was sent: an echo lost to a drop in between never comes. */
@@ -72,10 +80,14 @@ type Context = Pick<SupervisorContext, "registry" | "hooks" | "writes" | "channe
  * client may resume on any node. The supervisor hands it every room broadcast.
  *
  * Ordering: the store records and publishes a delivery in one step, and every node, the one
- * that posted it included, delivers channel events in the order they come back on its one
- * subscription: the order of their ids. A room that is a channel on this node is therefore
- * delivered here only when its echo returns; a room that is not (no listener here) is delivered
- * to its local members at once and recorded only if another node made it a channel.
+ * that posted it included, writes channel events to its streams in the order they come back on
+ * its one subscription: the order of their ids. A delivery to a room that is a channel on this
+ * node therefore reaches the room's streams here only when its echo returns; its other members
+ * (WebSocket, TCP: no id) get it at once, as any room broadcast. Whatever this node sends a
+ * stream after such a delivery waits behind it (`HeldStreams`), so one client still gets this
+ * node's commands in the order they were made; what comes from other nodes is written at once,
+ * in the subscription's order. A room that is not a channel here (no listener) is delivered to
+ * its local members at once and recorded only if another node made it a channel.
  *
  * Resuming: a reconnecting stream is admitted at once, its channel's live deliveries are held
  * while the store reads what it missed, then the replay is written, then the held deliveries
@@ -94,6 +106,7 @@ export class SharedChannels {
   readonly #send: (event: SupervisorEvent) => void;
   readonly #pending = new Map<string, Pending>();
   readonly #resumes = new Map<string, Resume>();
+  readonly #held: HeldStreams;
   /** Channels with deliveries the store does not have (made while Redis was away). */
   readonly #gaps = new Set<string>();
   #sequence = 0;
@@ -108,6 +121,7 @@ export class SharedChannels {
     this.#context = context;
     this.#bounds = context.channels.histories.limits;
     this.#send = send;
+    this.#held = new HeldStreams(context.writes);
     store.onDeaf(() => this.#deafened());
     store.onHeard(() => this.#resync());
     store.keepAlive(() => this.#localChannels(), this.#bounds);
@@ -124,6 +138,17 @@ export class SharedChannels {
     if (first.length > 0) this.#store.touch(first, this.#bounds);
   }
 
+  /**
+   * Takes a frame this node sends a stream while the stream waits for one of its channel
+   * deliveries: it is written behind that delivery. False: nothing waits, write it now.
+   */
+  readonly queue: Divert = (record, frame) => this.#held.push(record, frame);
+
+  /** Whether any stream waits here, so a broadcast must pass its frames through `queue`. */
+  get holding(): boolean {
+    return this.#held.holding;
+  }
+
   /** Delivers, records or holds a broadcast to `room` (see the class comment). */
   deliver(event: BroadcastEvent, room: string): void {
     if (event.ref !== undefined) {
@@ -131,8 +156,7 @@ export class SharedChannels {
       const pending = this.#pending.get(event.ref);
       if (!pending) return;
       this.#pending.delete(event.ref);
-      // The payload as posted here (not its JSON round trip), under the id it came back with.
-      this.#fanOut({ ...pending.event, stamp: event.stamp }, room, pending.event.report);
+      this.#release(event.ref, pending, room, event.stamp);
       return;
     }
     if (event.remote) {
@@ -144,7 +168,28 @@ export class SharedChannels {
     if (this.#context.channels.histories.get(room)) {
       this.#sequence += 1;
       const ref = String(this.#sequence);
-      this.#pending.set(ref, { event, recorded: undefined, deafness: this.#deafness });
+      // Streams take a place for it now; the other members get it now, without an id.
+      const streams: string[] = [];
+      const delivered = fanOut(
+        this.#context,
+        event,
+        encoderOf(event),
+        new Map(),
+        undefined,
+        (record) => {
+          if (record.transport.kind !== "sse") return true;
+          this.#held.reserve(record.id, ref);
+          streams.push(record.id);
+          return false;
+        },
+      );
+      this.#pending.set(ref, {
+        event,
+        delivered,
+        streams,
+        recorded: undefined,
+        deafness: this.#deafness,
+      });
       this.#store
         .append({
           channel: room,
@@ -236,6 +281,51 @@ export class SharedChannels {
   /** A connection left: nothing to hold for it any more. */
   forget(id: string): void {
     this.#resumes.delete(id);
+    this.#held.forget(id);
+  }
+
+  /**
+   * Its own delivery came back (`stamp`: its id) or was given up on (no id): written to the
+   * streams that hold a place for it, the payload as posted here (not its JSON round trip).
+   */
+  #release(ref: string, pending: Pending, room: string, stamp: string | undefined): void {
+    const { registry, hooks, channels } = this.#context;
+    const { event, streams } = pending;
+    const encodeWith = encoderOf(event);
+    const frames = new Map<Codec, OutboundFrame | null>();
+    let id = stamp;
+    if (id !== undefined) {
+      const withId = id;
+      const text = encodeText(
+        () => channels.withId(encodeWith(channels.codec)(), withId),
+        hooks,
+        undefined,
+      );
+      if (text === null) id = undefined;
+      else frames.set(channels.codec, new OutboundFrame(text));
+    }
+    const parsed = id !== undefined && this.#resumes.size > 0 ? parseStreamEventId(id) : undefined;
+    let delivered = pending.delivered;
+    for (const streamId of streams) {
+      const record = registry.get(streamId);
+      let frame: OutboundFrame | null = null;
+      if (record?.deliverable) {
+        // Streams share the channel codec: encoded once, whatever their number.
+        let encoded = frames.get(record.codec);
+        if (encoded === undefined) {
+          encoded = encodeOnce(encodeWith(record.codec), hooks, undefined);
+          frames.set(record.codec, encoded);
+        }
+        frame = encoded;
+      }
+      if (record && frame !== null) {
+        delivered += 1;
+        // A resuming stream's replay decides (held until it is written, or already in it).
+        if (parsed && this.#divert(record, room, parsed, frame)) frame = null;
+      }
+      this.#held.fill(streamId, record, ref, frame);
+    }
+    event.report?.(id === undefined ? { delivered } : { delivered, id });
   }
 
   /** Writes a delivery here, under its id if it has one; returns how many it went to. */
@@ -261,12 +351,15 @@ export class SharedChannels {
     }
     const parsed =
       stamp !== undefined && this.#resumes.size > 0 ? parseStreamEventId(stamp) : undefined;
+    // Another node's delivery is written at once (its order is the subscription's); one made
+    // here queues behind what a stream waits for.
+    const queue = !event.remote && this.#held.holding ? this.queue : undefined;
     const delivered = fanOut(
       context,
       event,
       encodeWith,
       frames,
-      parsed && ((record, frame) => this.#divert(record, room, parsed, frame)),
+      parsed ? (record, frame) => this.#divert(record, room, parsed, frame) : queue,
     );
     report?.(stamp === undefined ? { delivered } : { delivered, id: stamp });
     return delivered;

@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { createActor } from "xstate";
 import { supervisorMachine } from "../../actors/supervisor.js";
 import { eventSource, withId } from "../../protocols/event-source.js";
+import { separator } from "../../protocols/separator.js";
 import type { AppendRequest, HistoryStore, StoredRange } from "../../src/cluster/history-store.js";
 import type { ClusterLink } from "../../src/cluster/link.js";
 import type { StreamEntry } from "../../src/cluster/stream-ids.js";
@@ -68,8 +69,9 @@ function start() {
     input: { hooks, cluster, channels: { histories, codec, withId } },
   }).start();
   const systems = new RecordingPool();
+  /** A stream listening to `room`, as the SSE endpoint admits it. */
   const accept = (id: string, room: string, resumeFrom?: string): FakeTransport => {
-    const transport = fakeTransport();
+    const transport: FakeTransport = { ...fakeTransport(), kind: "sse" };
     const ref = connectionActor(supervisor, systems, { id, transport, codec, hooks });
     supervisor.send({
       type: "connection.accept",
@@ -80,6 +82,15 @@ function start() {
       rooms: [room],
       resumeFrom,
     });
+    return transport;
+  };
+  /** A WebSocket client (separator codec) that joins `room`. */
+  const socket = (id: string, room: string): FakeTransport => {
+    const transport = fakeTransport();
+    const socketCodec = separator("|");
+    const ref = connectionActor(supervisor, systems, { id, transport, codec: socketCodec, hooks });
+    supervisor.send({ type: "connection.accept", id, ref, transport, codec: socketCodec });
+    supervisor.send({ type: "room.join", id, room });
     return transport;
   };
   /** Another node's recorded delivery, as the cluster node applies it. */
@@ -93,7 +104,10 @@ function start() {
       ...(ref === undefined ? {} : { ref }),
       remote: true,
     });
-  return { store, supervisor, accept, echo };
+  /** A broadcast made on this node. */
+  const post = (data: string, room = "news", report?: (report: unknown) => void) =>
+    supervisor.send({ type: "broadcast", payload: data, event: "tick", room, report });
+  return { store, supervisor, accept, socket, echo, post };
 }
 
 const frame = (id: string | undefined, data: string) =>
@@ -196,5 +210,84 @@ describe("a supervisor with a shared channel history", () => {
     store.appends[0]?.resolve("e:9-0");
     await settled();
     expect(reports).toEqual([{ delivered: 0, id: "e:9-0" }]);
+  });
+
+  it("gives other members a channel post at once, and queues what follows it for a stream", async () => {
+    const { store, supervisor, accept, socket, echo, post } = start();
+    const stream = accept("s1", "news");
+    const ws = socket("w1", "news");
+    const reports: unknown[] = [];
+    post("first", "news", (report) => reports.push(report));
+    supervisor.send({ type: "client.send", id: "s1", payload: "second" });
+    supervisor.send({ type: "client.send", id: "w1", payload: "second" });
+    supervisor.send({ type: "broadcast", payload: "third" });
+    // The WebSocket member has it all, in order, without an id; the stream waits for the id.
+    expect(ws.sent()).toEqual(["#tick|first", "second", "third"]);
+    expect(stream.sent()).toEqual([]);
+    const ref = store.appends[0]?.request?.command.ref;
+    echo("first", "e:1-0", ref);
+    store.appends[0]?.resolve("e:1-0");
+    await settled();
+    expect(stream.sent()).toEqual([frame("e:1-0", "first"), "data: second\n\n", "data: third\n\n"]);
+    expect(ws.sent()).toHaveLength(3);
+    expect(reports).toEqual([{ delivered: 2, id: "e:1-0" }]);
+    // Nothing waits any more: written at once.
+    supervisor.send({ type: "client.send", id: "s1", payload: "fourth" });
+    expect(stream.sent().at(-1)).toBe("data: fourth\n\n");
+  });
+
+  it("writes another node's channel events at once, ahead of a stream's own waiting post", async () => {
+    const { store, supervisor, accept, echo, post } = start();
+    const stream = accept("s1", "news");
+    post("mine");
+    supervisor.send({ type: "client.send", id: "s1", payload: "after" });
+    // Recorded before this node's post (its echo comes first): its id is the smaller one.
+    echo("theirs", "e:1-0");
+    echo("mine", "e:2-0", store.appends[0]?.request?.command.ref);
+    expect(stream.sent()).toEqual([
+      frame("e:1-0", "theirs"),
+      frame("e:2-0", "mine"),
+      "data: after\n\n",
+    ]);
+  });
+
+  it("keeps a stream's order when the store fails, even answering a later post first", async () => {
+    const { store, supervisor, accept, socket, echo, post } = start();
+    const stream = accept("s1", "news");
+    const ws = socket("w1", "news");
+    post("one");
+    supervisor.send({ type: "client.send", id: "s1", payload: "two" });
+    post("three");
+    expect(ws.sent()).toEqual(["#tick|one", "#tick|three"]);
+    store.appends[1]?.reject(new Error("Redis is not connected"));
+    await settled();
+    // "three" is ready, but "one" is still out.
+    expect(stream.sent()).toEqual([]);
+    store.appends[0]?.reject(new Error("Redis is not connected"));
+    await settled();
+    expect(stream.sent()).toEqual([
+      frame(undefined, "one"),
+      "data: two\n\n",
+      frame(undefined, "three"),
+    ]);
+    // An echo after all (the failure came after the publication): not written twice.
+    echo("one", "e:1-0", store.appends[0]?.request?.command.ref);
+    expect(stream.sent()).toHaveLength(3);
+    expect(ws.sent()).toEqual(["#tick|one", "#tick|three"]);
+  });
+
+  it("drops a closed stream's queue, and a stream that joined later has no place to wait for", async () => {
+    const { store, supervisor, accept, echo, post } = start();
+    const early = accept("s1", "news");
+    post("one");
+    const late = accept("s2", "news");
+    supervisor.send({ type: "client.send", id: "s2", payload: "hello" });
+    supervisor.send({ type: "connection.closed", id: "s1", code: 1000, reason: "" });
+    echo("one", "e:1-0", store.appends[0]?.request?.command.ref);
+    expect(early.sent()).toEqual([]);
+    // Admitted after the post: not held behind it, and not sent it (its command came first).
+    expect(late.sent()).toEqual(["data: hello\n\n"]);
+    supervisor.send({ type: "client.send", id: "s1", payload: "gone" });
+    expect(early.sent()).toEqual([]);
   });
 });
