@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage } from "node:http";
+import { isIP } from "node:net";
 
 /** The token a request carries: `Authorization: Bearer <token>`, else `?token=<token>`. */
 export function requestToken(request: IncomingMessage, url: URL): string | undefined {
@@ -25,4 +26,17 @@ export function isAuthorized(
   if (token === undefined) return true;
   const given = requestToken(request, url);
   return given !== undefined && timingSafeEqual(digest(given), digest(token));
+}
+
+/**
+ * Whether a request names the broker by an address DNS rebinding cannot produce: an IP literal
+ * or `localhost` in its `Host` header. A page on an attacker's site that rebinds its own name
+ * to 127.0.0.1 still sends that name as the Host, so a token-less inspector refuses it.
+ */
+export function addressedByIp(request: IncomingMessage): boolean {
+  const host = request.headers.host;
+  if (host === undefined) return true;
+  // `[::1]:8899` -> `::1`; `127.0.0.1:8899` -> `127.0.0.1`; `localhost:8899` -> `localhost`.
+  const name = host.startsWith("[") ? host.slice(1, host.indexOf("]")) : host.replace(/:\d*$/, "");
+  return name.toLowerCase() === "localhost" || isIP(name) !== 0;
 }

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { RequestRoute } from "../http-front.js";
 import type { BrokerSnapshot } from "../inspect.js";
-import { isAuthorized } from "./auth.js";
+import { addressedByIp, isAuthorized } from "./auth.js";
 import type { Feed } from "./feed.js";
 import type { MachineGraph } from "./graph.js";
 import { APP_JS } from "./page/app.js";
@@ -31,7 +31,7 @@ const PAGE_HEADERS = {
   "Cache-Control": "no-store",
 } as const;
 
-type ErrorCode = "unauthorized" | "not_found" | "method_not_allowed";
+type ErrorCode = "unauthorized" | "forbidden" | "not_found" | "method_not_allowed";
 
 function send(
   request: IncomingMessage,
@@ -105,6 +105,17 @@ export function createInspectorRoute(options: InspectorRouteOptions): RequestRou
     const asset = ASSETS[sub];
     if (asset) {
       send(request, response, 200, asset.type, asset.body, { "Cache-Control": "no-cache" });
+      return true;
+    }
+    // Without a token, DNS rebinding is the way in from a browser: only IP-addressed requests.
+    if (options.token === undefined && !addressedByIp(request)) {
+      fail(
+        request,
+        response,
+        403,
+        "forbidden",
+        "Without a token the inspector answers only requests to an IP address or localhost (DNS rebinding guard); set inspector.token to reach it by name",
+      );
       return true;
     }
     if (!isAuthorized(request, url, options.token)) {

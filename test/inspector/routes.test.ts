@@ -1,3 +1,4 @@
+import { request as httpRequest } from "node:http";
 import { Script } from "node:vm";
 import { describe, expect, it } from "vitest";
 import { connectionMachine } from "../../actors/connection.js";
@@ -13,6 +14,46 @@ const PROTECTED = ["/_inspect", "/_inspect/", "/_inspect/snapshot", "/_inspect/m
 const SVG_NAMESPACE = "http://www.w3.org/2000/svg";
 
 describe("inspector routes", () => {
+  it("without a token, refuses requests addressed by name (DNS rebinding) and serves IP and localhost", async () => {
+    const { port } = await startBroker({ inspector: true });
+    const statusFor = (host: string) =>
+      new Promise<number>((resolve, reject) => {
+        const request = httpRequest(
+          { port, host: "127.0.0.1", path: "/_inspect/snapshot", headers: { host } },
+          (response) => {
+            response.resume();
+            resolve(response.statusCode ?? 0);
+          },
+        );
+        request.on("error", reject);
+        request.end();
+      });
+    expect(await statusFor(`attacker.example:${port}`)).toBe(403);
+    expect(await statusFor("rebind.attacker.example")).toBe(403);
+    expect(await statusFor(`127.0.0.1:${port}`)).toBe(200);
+    expect(await statusFor(`localhost:${port}`)).toBe(200);
+    expect(await statusFor(`[::1]:${port}`)).toBe(200);
+    // With a token, the token is the guard and any name may be used.
+    const guarded = await startBroker({ inspector: { token: "t0k3n" } });
+    const byName = await new Promise<number>((resolve, reject) => {
+      const request = httpRequest(
+        {
+          port: guarded.port,
+          host: "127.0.0.1",
+          path: "/_inspect/snapshot",
+          headers: { host: "broker.internal", authorization: "Bearer t0k3n" },
+        },
+        (response) => {
+          response.resume();
+          resolve(response.statusCode ?? 0);
+        },
+      );
+      request.on("error", reject);
+      request.end();
+    });
+    expect(byName).toBe(200);
+  });
+
   it("is off by default: /_inspect and its parts are 404", async () => {
     const { port } = await startBroker();
     for (const path of [...PROTECTED, "/_inspect/feed", "/_inspect/app.js"]) {
