@@ -30,6 +30,7 @@ export interface AuthSessionOptions {
 export class AuthSessions {
   readonly #options: AuthSessionOptions;
   readonly #expiries = new Map<string, NodeJS.Timeout>();
+  #awaitingFirstFrame = 0;
 
   constructor(options: AuthSessionOptions) {
     this.#options = options;
@@ -51,7 +52,12 @@ export class AuthSessions {
       transport.send(codec.encodeError(code, message));
       transport.close(CloseCode.POLICY_VIOLATION, message);
     };
-    const line = await transport.takeFirstFrame(this.#options.authTimeout);
+    // Counted against maxConnections while it waits: a client that never sends its auth frame
+    // still holds a socket for up to authTimeout.
+    this.#awaitingFirstFrame += 1;
+    const line = await transport.takeFirstFrame(this.#options.authTimeout).finally(() => {
+      this.#awaitingFirstFrame -= 1;
+    });
     if (line === undefined) {
       refuse(`No auth frame within ${this.#options.authTimeout} ms`);
       return;
@@ -71,6 +77,11 @@ export class AuthSessions {
       transport.send(codec.encodeEvent(decoded.message.event, { ok: true }));
       accept(result.data);
     });
+  }
+
+  /** TCP sockets waiting for their first (`auth`) frame. */
+  get awaitingFirstFrame(): number {
+    return this.#awaitingFirstFrame;
   }
 
   /** Arms the expiry of a client admitted with `withExpiry`. */

@@ -83,6 +83,22 @@ describe("TCP authentication: a first auth frame, with a timeout", () => {
     expect(handled).toBe(0);
   });
 
+  it("counts a socket still owing its auth frame against maxConnections", async () => {
+    const { broker, tcpPort } = await startTcp({ maxConnections: 1 });
+    const waiting = await connectLines(tcpPort);
+    // The first socket has sent nothing yet: it holds the only slot, so the next is refused.
+    const refused = await connectLines(tcpPort);
+    expect(await refused.next<Line>()).toMatchObject({ type: "close", data: { code: 1013 } });
+    await refused.ended;
+    // Once it authenticates, it is the one client.
+    const connected = nextEvent<[ClientHandle]>(broker, ServerEvent.CONNECT);
+    waiting.send({ type: "auth", data: { token: "tcp-token" } });
+    expect(await waiting.next<Line>()).toEqual({ type: "auth", data: { ok: true } });
+    await connected;
+    expect(broker.clients.size).toBe(1);
+    waiting.socket.destroy();
+  });
+
   it("a throwing authenticate refuses the client (internal) and is reported as an error event", async () => {
     const { broker, tcpPort } = await startTcp({
       authenticate: () => {
