@@ -94,7 +94,7 @@ export type ConnectionCommand =
   /** The client's credentials ran out (`withExpiry`). */
   | { readonly type: "auth.expired" }
   /** An auth frame's token was accepted; `event` is the name the client's frame used. */
-  | { readonly type: "auth.renewed"; readonly event: string }
+  | { readonly type: "auth.renewed"; readonly event: string; readonly nonce?: string | undefined }
   /** An auth frame's token was refused. */
   | { readonly type: "auth.refused"; readonly message: string }
   | { readonly type: "connection.close"; readonly code: number; readonly reason: string };
@@ -227,7 +227,8 @@ export const connectionMachine = setup({
     },
     confirmRenewal: ({ context, event }) => {
       assertEvent(event, "auth.renewed");
-      context.transport.send(context.codec.encodeEvent(event.event, { ok: true }));
+      const answer = event.nonce === undefined ? { ok: true } : { ok: true, nonce: event.nonce };
+      context.transport.send(context.codec.encodeEvent(event.event, answer));
     },
     refuseRenewal: ({ context, event }) => {
       assertEvent(event, "auth.refused");

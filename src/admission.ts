@@ -60,6 +60,11 @@ export function withExpiry(data: object, expiresAt: number): ExpiringAuth {
   return new ExpiringAuth(data, expiresAt);
 }
 
+/** True for a `withExpiry` answer whose time has already passed. */
+export function isExpired(result: unknown): boolean {
+  return result instanceof ExpiringAuth && result.expiresAt <= Date.now();
+}
+
 /** The application's data and expiry inside an admission's data. */
 export function unwrapAuth(data: object): { data: object; expiresAt: number | undefined } {
   return data instanceof ExpiringAuth
@@ -188,6 +193,9 @@ export class AdmissionGate {
       if (authenticate) {
         const result = await authenticate(request);
         if (result === false) return refuse(401, ErrorCode.UNAUTHORIZED, "Not authenticated");
+        // Credentials that have already run out would expire at once, and a client renewing
+        // with the same token would loop: they are refused like bad ones.
+        if (isExpired(result)) return refuse(401, ErrorCode.UNAUTHORIZED, "Credentials expired");
         if (typeof result === "object" && result !== null) data = result;
       }
       stage = "authorize";

@@ -22,6 +22,19 @@ export function authTokenOf(message: InboundMessage): string | undefined {
     : undefined;
 }
 
+/**
+ * The nonce a renewal frame may carry (`{"token":…,"nonce":…}`, `#auth|<token>|<nonce>`): the
+ * broker echoes it in its `{ok:true}` answer, so a client can tell that answer from an
+ * application event that happens to be named `auth`.
+ */
+export function authNonceOf(message: InboundMessage): string | undefined {
+  const { data } = message;
+  let nonce: unknown;
+  if (Array.isArray(data)) nonce = data[1];
+  else if (typeof data === "object" && data !== null) nonce = (data as { nonce?: unknown }).nonce;
+  return typeof nonce === "string" && nonce.length > 0 && nonce.length <= 64 ? nonce : undefined;
+}
+
 export function isAuthFrame(message: InboundMessage): boolean {
   return AUTH_EVENTS.has(message.event);
 }

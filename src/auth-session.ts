@@ -1,6 +1,12 @@
 import type { Codec, InboundMessage } from "../protocols/codec.js";
-import { type AdmissionGate, type Authenticate, tokenRequest, unwrapAuth } from "./admission.js";
-import { authTokenOf, isAuthFrame } from "./auth-frame.js";
+import {
+  type AdmissionGate,
+  type Authenticate,
+  isExpired,
+  tokenRequest,
+  unwrapAuth,
+} from "./admission.js";
+import { authNonceOf, authTokenOf, isAuthFrame } from "./auth-frame.js";
 import { CloseCode, MAX_TIMER_MS } from "./constants.js";
 import { type BrokerError, ErrorCode, handlerFailure, wireCode } from "./errors.js";
 import type { TcpTransport } from "./transports/tcp.js";
@@ -8,7 +14,7 @@ import type { TcpTransport } from "./transports/tcp.js";
 /** What a connection's credentials session may ask of the actor behind it. */
 export type AuthVerdict =
   | { readonly type: "auth.expired" }
-  | { readonly type: "auth.renewed"; readonly event: string }
+  | { readonly type: "auth.renewed"; readonly event: string; readonly nonce?: string | undefined }
   | { readonly type: "auth.refused"; readonly message: string };
 
 export interface AuthSessionOptions {
@@ -129,7 +135,8 @@ export class AuthSessions {
       if (current === undefined) return;
       this.#merge(current, answer.data);
       this.expireAt(id, answer.expiresAt);
-      this.#options.tell(id, { type: "auth.renewed", event: message.event });
+      const nonce = authNonceOf(message);
+      this.#options.tell(id, { type: "auth.renewed", event: message.event, nonce });
     });
   }
 
@@ -153,7 +160,7 @@ export class AuthSessions {
   ): Promise<ReturnType<typeof unwrapAuth> | undefined> {
     try {
       const result = await this.#options.authenticate(request);
-      if (result === false) return undefined;
+      if (result === false || isExpired(result)) return undefined;
       return unwrapAuth(typeof result === "object" && result !== null ? result : {});
     } catch (error) {
       this.#options.report(handlerFailure("authenticate", error));

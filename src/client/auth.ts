@@ -53,26 +53,32 @@ export type AuthAnswer =
  * `#auth|{"ok":true}`) accepts; an `unauthorized`/`forbidden` error frame refuses (TCP's first
  * line can also be refused `internal` or `too_many_connections`, so `anyError` takes any code).
  */
-export function readAuthAnswer(frame: InboundFrame, anyError = false): AuthAnswer | undefined {
+export function readAuthAnswer(
+  frame: InboundFrame,
+  anyError = false,
+  nonce?: string,
+): AuthAnswer | undefined {
   if (frame.kind === "error") {
     if (!anyError && !REFUSAL_CODES.has(frame.code)) return undefined;
     return { ok: false, code: frame.code, message: frame.message };
   }
   if (frame.kind !== "event") return undefined;
-  if (frame.type === "auth") return isOk(frame.data) ? { ok: true } : undefined;
+  if (frame.type === "auth") return isOk(frame.data, nonce) ? { ok: true } : undefined;
   if (frame.type !== "#auth" || !Array.isArray(frame.data)) return undefined;
   // The separator codec sends an object as its JSON text, in the event's first field.
   const [text] = frame.data as unknown[];
   if (typeof text !== "string") return undefined;
   try {
-    return isOk(JSON.parse(text)) ? { ok: true } : undefined;
+    return isOk(JSON.parse(text), nonce) ? { ok: true } : undefined;
   } catch {
     return undefined;
   }
 }
 
-function isOk(data: unknown): boolean {
-  return typeof data === "object" && data !== null && Reflect.get(data, "ok") === true;
+/** The broker's `{ok:true}` answer; with a nonce, only the answer echoing it. */
+function isOk(data: unknown, nonce?: string): boolean {
+  if (typeof data !== "object" || data === null || Reflect.get(data, "ok") !== true) return false;
+  return nonce === undefined || Reflect.get(data, "nonce") === nonce;
 }
 
 /**
@@ -93,10 +99,13 @@ export function refusalError(code: string, message: string): ClientError {
 /** The token option, read when a token is needed: each call of a function may return a new one. */
 export class Credentials {
   readonly #token: TokenOption | undefined;
+  /** How long a token function may take before the attempt fails (`requestTimeout`). */
+  readonly #timeoutMs: number;
 
-  constructor(token: TokenOption | undefined) {
+  constructor(token: TokenOption | undefined, timeoutMs: number) {
     assertTokenOption(token);
     this.#token = token;
+    this.#timeoutMs = timeoutMs;
   }
 
   /** True when a token was given. */
@@ -117,12 +126,23 @@ export class Credentials {
     const option = this.#token;
     if (option === undefined || typeof option === "string") return option;
     let token: unknown;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    // A token endpoint that never answers must fail the attempt (and so be retried), not leave
+    // the client connecting for good.
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`no token within ${this.#timeoutMs} ms`)),
+        this.#timeoutMs,
+      );
+    });
     try {
-      token = await option();
+      token = await Promise.race([option(), late]);
     } catch (error) {
       const text = error instanceof Error ? error.message : String(error);
       const message = `The token function failed: ${text}`;
       throw new ClientError(ClientErrorCode.TOKEN_FAILED, message, { cause: error });
+    } finally {
+      clearTimeout(timer);
     }
     const problem = tokenProblem(token);
     if (problem) {
@@ -137,8 +157,9 @@ export class Credentials {
  * The auth frame carrying `token`: `{"type":"auth","data":{"token":"…"}}` in JSON (and over TCP),
  * `#auth|<token>` (escaped) in the separator protocol.
  */
-export function authFrame(frames: FrameCodec, token: string): string {
-  return frames.protocol === "json"
-    ? frames.encodeEvent("auth", { token })
-    : frames.encodeEvent("#auth", [token]);
+export function authFrame(frames: FrameCodec, token: string, nonce?: string): string {
+  if (frames.protocol === "json") {
+    return frames.encodeEvent("auth", nonce === undefined ? { token } : { token, nonce });
+  }
+  return frames.encodeEvent("#auth", nonce === undefined ? [token] : [token, nonce]);
 }

@@ -102,7 +102,7 @@ export class Client<Events extends object = EventMap, Replies extends ReplyMap<E
     this.url = target.href;
     this.protocol = this.#options.protocol;
     this.#frames = framesFor(this.protocol, this.#options.separator);
-    this.#credentials = new Credentials(options.token);
+    this.#credentials = new Credentials(options.token, this.#options.requestTimeout);
     this.#openSocket = socketOpener({
       target,
       subprotocols: [SUBPROTOCOL_PREFIX + this.protocol],
@@ -304,6 +304,8 @@ export class Client<Events extends object = EventMap, Replies extends ReplyMap<E
   }
 
   #onOpen(): void {
+    // A TCP auth answer may still arrive after close(): the client stays closed.
+    if (this.#finished) return;
     const socket = this.#socket;
     if (!socket) return;
     const expected = SUBPROTOCOL_PREFIX + this.protocol;

@@ -10,6 +10,9 @@ import { authFrame, type Credentials, readAuthAnswer } from "./auth.js";
 import { ClientError, ClientErrorCode } from "./errors.js";
 import type { FrameCodec, InboundFrame } from "./frames.js";
 
+/** Tells one renewal's answer from anything else named `auth`; not a secret. */
+const randomNonce = (): string => Math.random().toString(36).slice(2, 12);
+
 export interface RenewalHooks {
   /** Writes a frame to the open socket now, ahead of the queue. */
   write(text: string): void;
@@ -35,6 +38,8 @@ export class Renewal {
   #phase: Phase = "valid";
   /** The auth frame is on the wire: the next auth answer is ours. */
   #sent = false;
+  /** Echoed in the broker's answer to the renewal frame in flight. */
+  #nonce: string | undefined;
   /** Bumped per connection: a token that arrives after its connection closed is not sent. */
   #connection = 0;
 
@@ -63,13 +68,14 @@ export class Renewal {
       return true;
     }
     if (this.#phase !== "renewing" || !this.#sent) return false;
-    const answer = readAuthAnswer(frame);
+    const answer = readAuthAnswer(frame, false, this.#nonce);
     if (answer === undefined) return false;
     this.#sent = false;
     if (answer.ok) {
       this.#phase = "valid";
-      this.#hooks.announce("reauthenticated");
+      // The frames held during the renewal go first, then whatever a listener sends.
       this.#hooks.release();
+      this.#hooks.announce("reauthenticated");
       return true;
     }
     this.#phase = "lapsed";
@@ -115,6 +121,8 @@ export class Renewal {
       return;
     }
     this.#sent = true;
-    this.#hooks.write(authFrame(this.#frames, token));
+    // The broker echoes the nonce: an application event named `auth` is never taken for it.
+    this.#nonce = randomNonce();
+    this.#hooks.write(authFrame(this.#frames, token, this.#nonce));
   }
 }

@@ -42,7 +42,7 @@ describe("auth frames", () => {
 describe("credentials", () => {
   it("calls a token function on every read, so it can refresh", async () => {
     let calls = 0;
-    const credentials = new Credentials(async () => `t${++calls}`);
+    const credentials = new Credentials(async () => `t${++calls}`, 1_000);
     expect(await credentials.current()).toBe("t1");
     expect(await credentials.current()).toBe("t2");
     expect(credentials.renewable).toBe(true);
@@ -51,17 +51,17 @@ describe("credentials", () => {
   it("turns a failing or unusable token function into token_failed", async () => {
     const throwing = new Credentials(() => {
       throw new Error("no refresh token");
-    });
+    }, 1_000);
     await expect(throwing.current()).rejects.toMatchObject({ code: "token_failed" });
-    const spaced = new Credentials(() => "has space");
+    const spaced = new Credentials(() => "has space", 1_000);
     await expect(spaced.current()).rejects.toMatchObject({ code: "token_failed" });
-    const huge = new Credentials(() => "x".repeat(8 * 1024 + 1));
+    const huge = new Credentials(() => "x".repeat(8 * 1024 + 1), 1_000);
     await expect(huge.current()).rejects.toMatchObject({ code: "token_failed" });
   });
 
   it("has no token without the option, and a static one is not renewable", async () => {
-    expect(await new Credentials(undefined).current()).toBeUndefined();
-    const fixed = new Credentials("opaque");
+    expect(await new Credentials(undefined, 1_000).current()).toBeUndefined();
+    const fixed = new Credentials("opaque", 1_000);
     expect(await fixed.current()).toBe("opaque");
     expect(fixed.renewable).toBe(false);
   });
