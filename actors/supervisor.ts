@@ -162,6 +162,21 @@ function queueOf(context: SupervisorContext, event: FromCluster): Divert | undef
   return event.remote || !context.shared?.holding ? undefined : context.shared.queue;
 }
 
+/**
+ * Asks a connection to close, after what it is owed: a stream still waiting for a channel
+ * delivery's id from Redis closes once that delivery (and what queued behind it) is written.
+ */
+function closeAfterHeld(
+  context: SupervisorContext,
+  record: ConnectionRecord,
+  code: number,
+  reason: string,
+): void {
+  const close = () => record.ref.send({ type: "connection.close", code, reason });
+  if (context.shared && record.transport.kind === "sse") context.shared.afterHeld(record.id, close);
+  else close();
+}
+
 /** Hands the histories of channels whose last member just left to their expiry. */
 function releaseEmptied(context: SupervisorContext, rooms: readonly string[]): void {
   const histories = context.channels?.histories;
@@ -329,11 +344,7 @@ export const supervisorMachine = setup({
         ...(context.registry.rooms.get(event.room) ?? []),
       ])) {
         if (record.transport.kind !== "sse") continue;
-        record.ref.send({
-          type: "connection.close",
-          code: CloseCode.NORMAL,
-          reason: "channel closed",
-        });
+        closeAfterHeld(context, record, CloseCode.NORMAL, "channel closed");
         closed += 1;
       }
       event.report(closed);
@@ -341,9 +352,8 @@ export const supervisorMachine = setup({
     },
     closeClient: ({ context, event }) => {
       assertEvent(event, "client.close");
-      context.registry
-        .get(event.id)
-        ?.ref.send({ type: "connection.close", code: event.code, reason: event.reason });
+      const record = context.registry.get(event.id);
+      if (record) closeAfterHeld(context, record, event.code, event.reason);
     },
     joinRoom: ({ context, event }) => {
       assertEvent(event, "room.join");
@@ -400,7 +410,7 @@ export const supervisorMachine = setup({
     closeAllConnections: ({ context, event }) => {
       assertEvent(event, "shutdown");
       for (const record of context.registry.connections.values()) {
-        record.ref.send({ type: "connection.close", code: event.code, reason: event.reason });
+        closeAfterHeld(context, record, event.code, event.reason);
       }
     },
   },

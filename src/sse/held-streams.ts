@@ -20,6 +20,8 @@ interface Place {
  */
 export class HeldStreams {
   readonly #queues = new Map<string, Place[]>();
+  /** What to do once a connection's queue is written out (a close that must come after it). */
+  readonly #whenEmpty = new Map<string, () => void>();
   readonly #writes: WriteBatch;
 
   constructor(writes: WriteBatch) {
@@ -66,13 +68,33 @@ export class HeldStreams {
     if (ready === 0) return;
     const written = queue.splice(0, ready);
     if (queue.length === 0) this.#queues.delete(id);
-    if (!record?.deliverable) return;
-    this.#writes.hold(record.transport);
-    for (const { frame: out } of written) if (out) record.transport.send(out);
+    if (record?.deliverable) {
+      this.#writes.hold(record.transport);
+      for (const { frame: out } of written) if (out) record.transport.send(out);
+    }
+    if (queue.length === 0) this.#runWhenEmpty(id);
+  }
+
+  /**
+   * Runs `then` once connection `id` has nothing waiting, at once if it has not: a close asked
+   * for after a channel delivery must not overtake it (the delivery waits at most as long as
+   * `SharedChannels` lets it wait for Redis).
+   */
+  afterHeld(id: string, then: () => void): void {
+    if (this.#queues.has(id)) this.#whenEmpty.set(id, then);
+    else then();
+  }
+
+  #runWhenEmpty(id: string): void {
+    const then = this.#whenEmpty.get(id);
+    if (!then) return;
+    this.#whenEmpty.delete(id);
+    then();
   }
 
   /** The connection left: what was queued for it goes nowhere. */
   forget(id: string): void {
     this.#queues.delete(id);
+    this.#whenEmpty.delete(id);
   }
 }

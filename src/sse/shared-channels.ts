@@ -71,7 +71,17 @@ interface Pending {
   recorded: string | undefined;
   /** The deafness count when it was sent: an echo lost to a drop in between never comes. */
   readonly deafness: number;
+  /** Gives up waiting on Redis after `HELD_DELIVERY_LIMIT_MS` (see `deliver`). */
+  timer?: NodeJS.Timeout;
 }
+
+/**
+ * How long a channel delivery waits for Redis (the append's answer and its echo) before it goes
+ * out anyway: a Redis that stops answering without closing the connection must not hold a
+ * stream's frames, and the POST waiting for its id, for good. Late, it goes out as when the
+ * append fails: without an id if none came (the channel then has a gap), else with it.
+ */
+const HELD_DELIVERY_LIMIT_MS = 5_000;
 
 type Context = Pick<SupervisorContext, "registry" | "hooks" | "writes" | "channels">;
 
@@ -144,6 +154,11 @@ export class SharedChannels {
    */
   readonly queue: Divert = (record, frame) => this.#held.push(record, frame);
 
+  /** Runs `then` once stream `id` has nothing waiting for Redis (a close that must follow). */
+  afterHeld(id: string, then: () => void): void {
+    this.#held.afterHeld(id, then);
+  }
+
   /** Whether any stream waits here, so a broadcast must pass its frames through `queue`. */
   get holding(): boolean {
     return this.#held.holding;
@@ -156,6 +171,7 @@ export class SharedChannels {
       const pending = this.#pending.get(event.ref);
       if (!pending) return;
       this.#pending.delete(event.ref);
+      clearTimeout(pending.timer);
       this.#release(event.ref, pending, room, event.stamp);
       return;
     }
@@ -183,13 +199,20 @@ export class SharedChannels {
           return false;
         },
       );
-      this.#pending.set(ref, {
+      const pending: Pending = {
         event,
         delivered,
         streams,
         recorded: undefined,
         deafness: this.#deafness,
-      });
+      };
+      this.#pending.set(ref, pending);
+      pending.timer = setTimeout(() => {
+        if (this.#pending.get(ref) !== pending) return;
+        if (pending.recorded === undefined) this.#failed(ref, room);
+        else this.#redeliver(ref, pending, pending.recorded);
+      }, HELD_DELIVERY_LIMIT_MS);
+      pending.timer.unref();
       this.#store
         .append({
           channel: room,
