@@ -83,6 +83,9 @@ interface Pending {
  */
 const HELD_DELIVERY_LIMIT_MS = 5_000;
 
+/** The place a resuming stream's replay holds at the head of its queue (see `resume`). */
+const REPLAY_PLACE = "replay";
+
 type Context = Pick<SupervisorContext, "registry" | "hooks" | "writes" | "channels">;
 
 /**
@@ -251,8 +254,20 @@ export class SharedChannels {
       return;
     }
     this.#resumes.set(id, { room, held: [], floor: undefined });
-    const finish = (missed: readonly ReplayEntry[] | undefined) =>
+    // The replay is the stream's first place: what this node sends it meanwhile (a welcome
+    // whisper from a connect listener) queues behind the replay, as without Redis.
+    this.#held.reserve(id, REPLAY_PLACE);
+    let finished = false;
+    let timer: NodeJS.Timeout | undefined;
+    const finish = (missed: readonly ReplayEntry[] | undefined) => {
+      if (finished) return;
+      finished = true;
+      clearTimeout(timer);
       this.#send({ type: "channel.replay", id, last, missed });
+    };
+    // A read Redis never answers must not hold the stream (and what queues behind its replay).
+    timer = setTimeout(() => finish(undefined), HELD_DELIVERY_LIMIT_MS);
+    timer.unref();
     this.#store.read(room, last, this.#bounds).then(
       (range) => {
         if (range.epoch !== last.epoch) return finish(undefined);
@@ -269,10 +284,14 @@ export class SharedChannels {
   /** Writes a resuming stream's replay, then what was held back and is newer than it. */
   replay(event: ResumeReplay, record: ConnectionRecord | undefined): void {
     const resume = this.#resumes.get(event.id);
-    if (!resume?.held) return;
+    if (!resume?.held) {
+      this.#held.fill(event.id, record, REPLAY_PLACE, null);
+      return;
+    }
     const held = resume.held;
     if (!record?.deliverable) {
       this.#resumes.delete(event.id);
+      this.#held.fill(event.id, record, REPLAY_PLACE, null);
       return;
     }
     const { transport } = record;
@@ -299,6 +318,8 @@ export class SharedChannels {
       resume.held = undefined;
       resume.floor = floor;
     }
+    // The replay is written: what queued behind it goes out now.
+    this.#held.fill(event.id, record, REPLAY_PLACE, null);
   }
 
   /** A connection left: nothing to hold for it any more. */
