@@ -1,183 +1,41 @@
+import { assertEvent, assign, enqueueActions, sendTo, setup } from "xstate";
+import { CloseCode } from "../src/constants.js";
+import { ErrorCode, wireCode } from "../src/errors.js";
+import { fullBucket, spend } from "../src/rate-limit.js";
 import {
-  type ActorRef,
-  assertEvent,
-  assign,
-  enqueueActions,
-  type Snapshot,
-  sendTo,
-  setup,
-} from "xstate";
-import type { Codec } from "../protocols/codec.js";
-import { isAuthFrame } from "../src/auth-frame.js";
-import { CloseCode, RESERVED_EVENT_NAMES } from "../src/constants.js";
-import { BrokerError, ErrorCode, wireCode } from "../src/errors.js";
-import { type BucketState, fullBucket, type RateLimit, spend } from "../src/rate-limit.js";
-import {
-  INVALID_UTF8_ERROR_CODES,
-  POLICY_ERROR_CODES,
-  PROTOCOL_ERROR_CODES,
-  TOO_LARGE_ERROR_CODES,
-  type Transport,
-  type TransportEvent,
-} from "../src/transport.js";
-import type { ActorHooks } from "./hooks.js";
+  decodeInbound,
+  RATE_LIMIT_REASON,
+  refuseFrame,
+  reportRateLimitClose,
+  transportFailure,
+} from "./connection-inbound.js";
+import type {
+  ConnectionContext,
+  ConnectionEvent,
+  ConnectionInput,
+  ConnectionNotice,
+} from "./connection-types.js";
 
-/**
- * Liveness probing, as Socket.IO does it: a ping `interval` ms after the last pong (inbound
- * frames do not count), and the peer is gone if no pong comes within `timeout` ms.
- * `interval` 0 turns it off.
- */
-export interface HeartbeatSettings {
-  readonly interval: number;
-  readonly timeout: number;
-}
-
-/**
- * What happens to a client whose unsent bytes pass `maxBufferedBytes` (the transport measures,
- * and skips frames while the client lags): `close` ends it with 1013 if it has not drained
- * within `lagTimeout` ms; `drop` keeps it, skipping its frames until it drains.
- */
-export interface SlowConsumerPolicy {
-  readonly policy: "close" | "drop";
-  readonly lagTimeout: number;
-}
-
-/**
- * Re-authentication, when the broker has `authenticate`: auth frames go to the broker (through
- * `hooks.reauthenticate`) instead of the listeners, and expired credentials leave `grace` ms to
- * send fresh ones.
- */
-export interface AuthSettings {
-  readonly grace: number;
-}
-
-/** The supervisor as a connection sees it: somewhere to send its notices. */
-export type SupervisorRef = ActorRef<Snapshot<unknown>, ConnectionNotice>;
-
-/**
- * What every connection of a broker (of one transport kind) shares. One object per broker,
- * referenced by each connection's context: copying these fields into every context would cost
- * a slot each per connection, twice (xstate keeps the input as well as the context).
- */
-export interface ConnectionSettings {
-  readonly supervisor: SupervisorRef;
-  readonly heartbeat: HeartbeatSettings;
-  /** How long a closing handshake may take before the socket is destroyed. */
-  readonly closeTimeout: number;
-  readonly hooks: ActorHooks;
-  /** The inbound token bucket's settings; absent means unmetered. */
-  readonly rateLimit?: RateLimit | undefined;
-  /** What a lagging client is in for; shared by every connection of a broker. */
-  readonly slowConsumer: SlowConsumerPolicy;
-  /** Present when the broker authenticates: auth frames and expiry are handled. */
-  readonly auth?: AuthSettings | undefined;
-}
-
-export interface ConnectionInput {
-  readonly id: string;
-  readonly transport: Transport;
-  readonly codec: Codec;
-  readonly settings: ConnectionSettings;
-}
-
-export interface ConnectionContext extends ConnectionInput {
-  /** The token bucket, created on the first metered frame. */
-  readonly bucket: BucketState | undefined;
-  /** Set once the connection knows how it ends; reported to the `disconnect` listeners. */
-  readonly closeCode: number | undefined;
-  readonly closeReason: string;
-}
-
-/** What the supervisor (or a handle) asks of a connection. */
-export type ConnectionCommand =
-  | { readonly type: "connection.registered" }
-  /** The client's credentials ran out (`withExpiry`). */
-  | { readonly type: "auth.expired" }
-  /** An auth frame's token was accepted; `event` is the name the client's frame used. */
-  | { readonly type: "auth.renewed"; readonly event: string; readonly nonce?: string | undefined }
-  /** An auth frame's token was refused. */
-  | { readonly type: "auth.refused"; readonly message: string }
-  | { readonly type: "connection.close"; readonly code: number; readonly reason: string };
-
-export type ConnectionEvent = TransportEvent | ConnectionCommand;
-
-/** What a connection tells its supervisor. */
-export type ConnectionNotice =
-  | { readonly type: "connection.closing"; readonly id: string }
-  | {
-      readonly type: "connection.closed";
-      readonly id: string;
-      readonly code: number;
-      readonly reason: string;
-    };
+export type {
+  AuthSettings,
+  ConnectionCommand,
+  ConnectionContext,
+  ConnectionEvent,
+  ConnectionInput,
+  ConnectionNotice,
+  ConnectionSettings,
+  HeartbeatSettings,
+  SlowConsumerPolicy,
+  SupervisorRef,
+} from "./connection-types.js";
 
 const HEARTBEAT_TIMEOUT_REASON = "heartbeat timeout";
-const RATE_LIMIT_REASON = "rate limit exceeded";
 const SLOW_CONSUMER_REASON = "slow consumer";
+const AUTH_EXPIRED_REASON = "auth expired";
 
 /** Whether a metered frame arrives while the credentials are expired. */
 interface Metering {
   readonly expired: boolean;
-}
-const AUTH_EXPIRED_REASON = "auth expired";
-
-/** Maps the transport's failure to the broker's error code (ws reports its own `code`). */
-function transportFailure(error: Error): BrokerError {
-  const code = (error as Error & { code?: string }).code ?? "";
-  if (TOO_LARGE_ERROR_CODES.has(code)) {
-    return new BrokerError(ErrorCode.PAYLOAD_TOO_LARGE, `Frame rejected: ${error.message}`, {
-      cause: error,
-      closeCode: CloseCode.MESSAGE_TOO_BIG,
-    });
-  }
-  const closeCode = INVALID_UTF8_ERROR_CODES.has(code)
-    ? CloseCode.INVALID_PAYLOAD
-    : PROTOCOL_ERROR_CODES.has(code)
-      ? CloseCode.PROTOCOL_ERROR
-      : POLICY_ERROR_CODES.has(code)
-        ? CloseCode.POLICY_VIOLATION
-        : undefined;
-  return new BrokerError(ErrorCode.TRANSPORT_FAILED, `Transport failed: ${error.message}`, {
-    cause: error,
-    ...(closeCode ? { closeCode } : {}),
-  });
-}
-
-/** Decodes one inbound frame and hands it on, or answers the client with an error frame. */
-function decodeInbound(context: ConnectionContext, frame: string, expired = false): void {
-  const result = context.codec.decode(frame);
-  if (!result.ok) {
-    context.transport.send(context.codec.encodeError(result.error.code, result.error.message));
-    return;
-  }
-  if (RESERVED_EVENT_NAMES.has(result.message.event)) {
-    const message = `Invalid frame: event name "${result.message.event}" is reserved`;
-    context.transport.send(context.codec.encodeError("bad_frame", message));
-    return;
-  }
-  if (context.settings.auth && isAuthFrame(result.message)) {
-    context.settings.hooks.reauthenticate(context.id, result.message);
-    return;
-  }
-  if (expired) {
-    const message = "Credentials expired: send an auth frame with a fresh token";
-    context.transport.send(context.codec.encodeError(wireCode(ErrorCode.AUTH_EXPIRED), message));
-    return;
-  }
-  context.settings.hooks.received(context.id, result.message);
-}
-
-function refuseFrame(context: ConnectionContext): void {
-  const message = "Frame dropped: over the connection's rate limit";
-  context.transport.send(context.codec.encodeError(wireCode(ErrorCode.RATE_LIMITED), message));
-}
-
-/** One error event per closed client, not per dropped frame: a flood must not flood the logs. */
-function reportRateLimitClose(context: ConnectionContext): void {
-  const error = new BrokerError(ErrorCode.RATE_LIMITED, `Closed: ${RATE_LIMIT_REASON} repeatedly`, {
-    closeCode: CloseCode.POLICY_VIOLATION,
-  });
-  context.settings.hooks.failed(context.id, error);
 }
 
 /**
