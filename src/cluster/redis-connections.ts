@@ -1,4 +1,4 @@
-import { Redis, type RedisOptions } from "ioredis";
+import type { Redis, RedisOptions } from "ioredis";
 import { reconnectDelay } from "./backoff.js";
 
 // The Redis adapter's two connections: how they are opened and how they are closed. Pub/sub
@@ -35,13 +35,22 @@ const clientName = (name: string): string => name.replace(/[^!-~]/g, "_");
  * adapter's backoff; from a client it keeps that client's options, `retryStrategy` included.
  * The name (`<prefix>:<node>:pub|sub`) shows in `CLIENT LIST`.
  */
-export function openConnection(source: RedisSource, role: "pub" | "sub", name: string): Redis {
+export async function openConnection(
+  source: RedisSource,
+  role: "pub" | "sub",
+  name: string,
+): Promise<Redis> {
   const options: RedisOptions = {
     ...(role === "pub" ? PUBLISHER : SUBSCRIBER),
     connectionName: clientName(`${name}:${role}`),
   };
   if ("client" in source) return source.client.duplicate(options);
-  return new Redis(source.url, { retryStrategy: (attempt) => reconnectDelay(attempt), ...options });
+  // Loaded only here: a broker that never uses Redis never loads the client.
+  const { Redis: Client } = await import("ioredis");
+  return new Client(source.url, {
+    retryStrategy: (attempt) => reconnectDelay(attempt),
+    ...options,
+  });
 }
 
 /** How long closing may wait for Redis to answer QUIT before the socket is simply dropped. */

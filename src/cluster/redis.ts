@@ -105,8 +105,12 @@ class RedisAdapter implements Adapter {
     }
     this.#node = node;
     const name = `${this.#prefix}:${node.id}`;
-    const publisher = openConnection(this.#source, "pub", name);
-    const subscriber = openConnection(this.#source, "sub", name);
+    const [publisher, subscriber] = await Promise.all([
+      openConnection(this.#source, "pub", name),
+      openConnection(this.#source, "sub", name),
+    ]);
+    // Closed while the client library loaded: nothing was connected, nothing to start.
+    if (this.#closed) return;
     this.#publisher = publisher;
     this.#subscriber = subscriber;
     for (const connection of [publisher, subscriber]) {
