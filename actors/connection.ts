@@ -33,8 +33,11 @@ const HEARTBEAT_TIMEOUT_REASON = "heartbeat timeout";
 const SLOW_CONSUMER_REASON = "slow consumer";
 const AUTH_EXPIRED_REASON = "auth expired";
 
-/** Whether a metered frame arrives while the credentials are expired. */
-interface Metering {
+/**
+ * Whether a frame arrives while the credentials are expired: then only auth frames get through
+ * and anything else is answered auth_expired.
+ */
+interface Inbound {
   readonly expired: boolean;
 }
 
@@ -69,14 +72,9 @@ export const connectionMachine = setup({
   },
   actions: {
     announceConnect: ({ context }) => context.settings.hooks.connected(context.id),
-    decodeFrame: ({ context, event }) => {
+    decodeFrame: ({ context, event }, params: Inbound) => {
       assertEvent(event, "socket.message");
-      decodeInbound(context, event.frame);
-    },
-    // Only auth frames get through while expired; anything else is answered auth_expired.
-    decodeWhileExpired: ({ context, event }) => {
-      assertEvent(event, "socket.message");
-      decodeInbound(context, event.frame, true);
+      decodeInbound(context, event.frame, params.expired);
     },
 
     announceExpiry: ({ context }) => {
@@ -106,7 +104,7 @@ export const connectionMachine = setup({
     }),
     // A frame is let through exactly when the bucket has no breach on record after spending.
     // While expired, the frames let through are still only auth frames (see decodeInbound).
-    admitMeteredFrame: enqueueActions(({ context, event, enqueue }, params: Metering) => {
+    admitMeteredFrame: enqueueActions(({ context, event, enqueue }, params: Inbound) => {
       assertEvent(event, "socket.message");
       const breaches = context.bucket?.breaches ?? 0;
       if (breaches === 0) {
@@ -262,7 +260,7 @@ export const connectionMachine = setup({
       },
       on: {
         "socket.message": [
-          { guard: "unmetered", actions: "decodeFrame" },
+          { guard: "unmetered", actions: { type: "decodeFrame", params: { expired: false } } },
           { actions: ["meterFrame", { type: "admitMeteredFrame", params: { expired: false } }] },
         ],
         "socket.binary": { actions: "rejectBinary" },
@@ -283,7 +281,7 @@ export const connectionMachine = setup({
       on: {
         // Metered as in `open`: a flood of auth frames must not run `authenticate` per frame.
         "socket.message": [
-          { guard: "unmetered", actions: "decodeWhileExpired" },
+          { guard: "unmetered", actions: { type: "decodeFrame", params: { expired: true } } },
           { actions: ["meterFrame", { type: "admitMeteredFrame", params: { expired: true } }] },
         ],
         "socket.binary": { actions: "rejectBinary" },

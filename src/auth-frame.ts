@@ -10,30 +10,39 @@ export const AUTH_EVENTS: ReadonlySet<string> = new Set(["auth", "#auth"]);
 
 /** The longest token looked at; anything longer is refused without calling `authenticate`. */
 export const MAX_TOKEN_LENGTH = 8 * 1024;
-
-/** The token an auth frame carries, or undefined when it carries none (or one too long). */
-export function authTokenOf(message: InboundMessage): string | undefined {
-  const { data } = message;
-  let token: unknown = data;
-  if (Array.isArray(data)) token = data[0];
-  else if (typeof data === "object" && data !== null) token = (data as { token?: unknown }).token;
-  return typeof token === "string" && token.length > 0 && token.length <= MAX_TOKEN_LENGTH
-    ? token
-    : undefined;
-}
+/** The longest nonce echoed. */
+const MAX_NONCE_LENGTH = 64;
 
 /**
- * The nonce a renewal frame may carry (`{"token":…,"nonce":…}`, `#auth|<token>|<nonce>`): the
- * broker echoes it in its `{ok:true}` answer, so a client can tell that answer from an
- * application event that happens to be named `auth`.
+ * One string field of an auth frame: by name in an object (`{"token":…,"nonce":…}`), by position
+ * in the separator codec's fields (`#auth|<token>|<nonce>`); undefined when absent, empty or
+ * longer than `max`.
  */
-export function authNonceOf(message: InboundMessage): string | undefined {
+function fieldOf(
+  message: InboundMessage,
+  name: "token" | "nonce",
+  position: number,
+  max: number,
+): string | undefined {
   const { data } = message;
-  let nonce: unknown;
-  if (Array.isArray(data)) nonce = data[1];
-  else if (typeof data === "object" && data !== null) nonce = (data as { nonce?: unknown }).nonce;
-  return typeof nonce === "string" && nonce.length > 0 && nonce.length <= 64 ? nonce : undefined;
+  let value: unknown;
+  if (Array.isArray(data)) value = data[position];
+  else if (typeof data === "object" && data !== null) value = Reflect.get(data, name);
+  // `{"type":"auth","data":"<token>"}` carries the token alone.
+  else if (name === "token") value = data;
+  return typeof value === "string" && value.length > 0 && value.length <= max ? value : undefined;
 }
+
+/** The token an auth frame carries, or undefined when it carries none (or one too long). */
+export const authTokenOf = (message: InboundMessage): string | undefined =>
+  fieldOf(message, "token", 0, MAX_TOKEN_LENGTH);
+
+/**
+ * The nonce a renewal frame may carry: the broker echoes it in its `{ok:true}` answer, so a
+ * client can tell that answer from an application event that happens to be named `auth`.
+ */
+export const authNonceOf = (message: InboundMessage): string | undefined =>
+  fieldOf(message, "nonce", 1, MAX_NONCE_LENGTH);
 
 export function isAuthFrame(message: InboundMessage): boolean {
   return AUTH_EVENTS.has(message.event);

@@ -87,6 +87,18 @@ describe("expiring credentials (withExpiry): the expired state", () => {
     expect(await gone).toBe(1008);
   });
 
+  it("answers an auth frame without a token with unauthorized, keeping the client expired", async () => {
+    const { broker, client, handle } = await expiringClient();
+    expect(await client.nextJson<Frame>()).toMatchObject({ data: { code: "auth_expired" } });
+    client.send(JSON.stringify({ type: "auth", data: {} }));
+    expect(await client.nextJson<Frame>()).toMatchObject({
+      type: "error",
+      data: { code: "unauthorized" },
+    });
+    expect(stateOf(broker, handle.id)).toBe("expired");
+    client.close();
+  });
+
   it("answers a refused token with unauthorized and keeps the client expired until the grace runs out", async () => {
     const { broker, client, handle } = await expiringClient({ authGrace: 300 });
     expect(await client.nextJson<Frame>()).toMatchObject({ data: { code: "auth_expired" } });

@@ -1,6 +1,6 @@
 /**
  * Review: `open` meters every inbound frame (`rateLimit`), but the `expired` state decodes
- * frames unmetered (`decodeWhileExpired`). During its grace an expired client may therefore
+ * frames unmetered. During its grace an expired client may therefore
  * send auth frames as fast as it likes, and each one runs the application's `authenticate`
  * (a token check, often a database or identity-provider call), and every other frame gets an
  * `auth_expired` answer: the rate limit an open client is held to does not apply.

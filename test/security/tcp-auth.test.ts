@@ -83,6 +83,24 @@ describe("TCP authentication: a first auth frame, with a timeout", () => {
     expect(handled).toBe(0);
   });
 
+  it("refuses an auth frame with no token or an oversized one without calling authenticate", async () => {
+    let calls = 0;
+    const { tcpPort } = await startTcp({
+      authenticate: (request) => {
+        calls += 1;
+        return byBearer(request);
+      },
+    });
+    for (const data of [{}, { token: "" }, { token: "x".repeat(8 * 1024 + 1) }, 42]) {
+      const client = await connectLines(tcpPort);
+      client.send({ type: "auth", data });
+      expect((await client.next<Line>()).data?.code).toBe("unauthorized");
+      expect(await client.next<Line>()).toMatchObject({ type: "close", data: { code: 1008 } });
+      await client.ended;
+    }
+    expect(calls).toBe(0);
+  });
+
   it("counts a socket still owing its auth frame against maxConnections", async () => {
     const { broker, tcpPort } = await startTcp({ maxConnections: 1 });
     const waiting = await connectLines(tcpPort);
