@@ -16,6 +16,7 @@
  * as an `error` carrying the broker's code, so the attempt fails without ever opening.
  */
 import type * as Net from "node:net";
+import { typedLine } from "../../protocols/control-line.js";
 import { type AuthAnswer, readAuthAnswer, refusalError } from "./auth.js";
 import { ClientError, ClientErrorCode } from "./errors.js";
 import { jsonFrames } from "./frames.js";
@@ -42,24 +43,15 @@ type Control =
   | { readonly type: "ping" | "pong" }
   | { readonly type: "close"; readonly code: number; readonly reason: string };
 
+const CONTROL_NAMES = ["ping", "pong", "close"] as const;
+
 /** The control line `line` is, if any. Only lines naming a control type are parsed here. */
 export function controlLine(line: string): Control | undefined {
-  if (!line.includes('"ping"') && !line.includes('"pong"') && !line.includes('"close"')) {
-    return undefined;
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(line);
-  } catch {
-    return undefined;
-  }
-  if (typeof value !== "object" || value === null || !Object.hasOwn(value, "type")) {
-    return undefined;
-  }
-  const frame = value as { type: unknown; data?: unknown };
+  const frame = typedLine(line, CONTROL_NAMES);
+  if (!frame) return undefined;
   if (frame.type === "ping" || frame.type === "pong") return { type: frame.type };
   if (frame.type !== "close") return undefined;
-  const data = Object.hasOwn(frame, "data") ? frame.data : undefined;
+  const { data } = frame;
   const { code, reason } = (typeof data === "object" && data !== null ? data : {}) as {
     code?: unknown;
     reason?: unknown;

@@ -1,4 +1,5 @@
 import type { Socket } from "node:net";
+import { typedLine } from "../../protocols/control-line.js";
 import { CloseCode, Defaults } from "../constants.js";
 import type { OutboundFrame } from "../outbound-frame.js";
 import type { Transport, TransportEvent, TransportSink } from "../transport.js";
@@ -61,20 +62,11 @@ const PONG_LINE = '{"type":"pong"}\n';
 
 /** `"ping"` or `"pong"` when the line is that control line, otherwise undefined. */
 export function controlType(line: string): "ping" | "pong" | undefined {
-  // Only lines mentioning one of the names are parsed twice (here and by the codec).
-  if (!line.includes('"ping"') && !line.includes('"pong"')) return undefined;
-  let value: unknown;
-  try {
-    value = JSON.parse(line);
-  } catch {
-    return undefined;
-  }
-  if (typeof value !== "object" || value === null || !Object.hasOwn(value, "type")) {
-    return undefined;
-  }
-  const type: unknown = (value as { type: unknown }).type;
+  const type = typedLine(line, CONTROL_NAMES)?.type;
   return type === "ping" || type === "pong" ? type : undefined;
 }
+
+const CONTROL_NAMES = ["ping", "pong"] as const;
 
 /** The line that tells a client why the server is closing its connection. */
 export function closeLine(code: number, reason: string): string {

@@ -1,8 +1,9 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { get, request as httpRequest, type IncomingMessage } from "node:http";
+import { get, request as httpRequest } from "node:http";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { afterEach } from "vitest";
+import { readText } from "../../src/cli/http.js";
 
 /** The repository root: the bin and the examples run from here. */
 const root = fileURLToPath(new URL("../../", import.meta.url));
@@ -257,7 +258,7 @@ export function post(
       url,
       { method: "POST", agent: false, headers: { "Content-Type": contentType } },
       (response) => {
-        readAll(response).then(
+        readText(response).then(
           (text) => resolve({ status: response.statusCode ?? 0, body: text }),
           reject,
         );
@@ -265,18 +266,6 @@ export function post(
     );
     outgoing.on("error", reject);
     outgoing.end(body);
-  });
-}
-
-function readAll(response: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let text = "";
-    response.setEncoding("utf8");
-    response.on("data", (chunk: string) => {
-      text += chunk;
-    });
-    response.once("end", () => resolve(text));
-    response.once("error", reject);
   });
 }
 
