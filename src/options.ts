@@ -221,6 +221,24 @@ function resolveSse(options: SseOptions | false | undefined): ResolvedSse | unde
   };
 }
 
+/**
+ * A duration or size the application set: a finite number at least `min`, else a RangeError at
+ * `createBroker` (NaN would otherwise make every comparison false: a client lagging at once, a
+ * timer firing at once).
+ */
+function bounded(name: string, value: number | undefined, fallback: number, min: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isFinite(value) || value < min) {
+    throw new RangeError(`${name} must be a finite number of at least ${min}, got ${value}`);
+  }
+  return value;
+}
+
+function lagPolicyOf(policy: BrokerOptions["lagPolicy"]): "close" | "drop" {
+  if (policy === undefined || policy === "close" || policy === "drop") return policy ?? "close";
+  throw new RangeError(`lagPolicy must be "close" or "drop", got ${String(policy)}`);
+}
+
 export function resolveOptions(options: BrokerOptions): ResolvedOptions {
   const protocol = options.protocol ?? separator("|");
   // The default codec's instance wins for its name, so its settings (e.g. the separator) hold.
@@ -238,7 +256,7 @@ export function resolveOptions(options: BrokerOptions): ResolvedOptions {
     heartbeatInterval: options.heartbeatInterval ?? Defaults.heartbeatInterval,
     heartbeatTimeout: options.heartbeatTimeout ?? Defaults.heartbeatTimeout,
     closeTimeout: options.closeTimeout ?? Defaults.closeTimeout,
-    headersTimeout: options.headersTimeout ?? Defaults.headersTimeout,
+    headersTimeout: bounded("headersTimeout", options.headersTimeout, Defaults.headersTimeout, 0),
     inspect: options.inspect,
     inspector: resolveInspector(options.inspector),
     sse: resolveSse(options.sse),
@@ -250,17 +268,22 @@ export function resolveOptions(options: BrokerOptions): ResolvedOptions {
     maxConnections: options.maxConnections ?? Defaults.maxConnections,
     allowedOrigins: options.allowedOrigins ? new Set(options.allowedOrigins) : undefined,
     authenticate: options.authenticate,
-    authTimeout: options.authTimeout ?? Defaults.authTimeout,
-    authGrace: options.authGrace ?? Defaults.authGrace,
+    authTimeout: bounded("authTimeout", options.authTimeout, Defaults.authTimeout, 1),
+    authGrace: bounded("authGrace", options.authGrace, Defaults.authGrace, 0),
     authorize: options.authorize,
     rateLimit: options.rateLimit
       ? resolveRateLimit(options.rateLimit, Defaults.rateLimitMaxBreaches)
       : undefined,
     maxRoomsPerClient: options.maxRoomsPerClient ?? Defaults.maxRoomsPerClient,
-    maxBufferedBytes: options.maxBufferedBytes ?? Defaults.maxBufferedBytes,
+    maxBufferedBytes: bounded(
+      "maxBufferedBytes",
+      options.maxBufferedBytes,
+      Defaults.maxBufferedBytes,
+      1,
+    ),
     slowConsumer: {
-      policy: options.lagPolicy ?? "close",
-      lagTimeout: options.lagTimeout ?? Defaults.lagTimeout,
+      policy: lagPolicyOf(options.lagPolicy),
+      lagTimeout: bounded("lagTimeout", options.lagTimeout, Defaults.lagTimeout, 0),
     },
   };
 }

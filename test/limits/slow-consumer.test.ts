@@ -6,6 +6,7 @@ import {
   type Broker,
   type BrokerOptions,
   type ClientHandle,
+  createBroker,
   ServerEvent,
   type SlowInfo,
 } from "../../src/index.js";
@@ -216,4 +217,23 @@ describe("slow consumers (maxBufferedBytes, lagPolicy)", () => {
     slowSocket.destroy();
     for (const socket of sockets) socket.terminate();
   }, 60_000);
+});
+
+describe("slow-consumer and auth options", () => {
+  it("refuses values that would make every comparison false (NaN) or make no sense", () => {
+    const bad: BrokerOptions[] = [
+      { maxBufferedBytes: Number.NaN },
+      { maxBufferedBytes: 0 },
+      { lagTimeout: -1 },
+      { lagPolicy: "dropp" as "drop" },
+      { authTimeout: 0 },
+      { authGrace: Number.POSITIVE_INFINITY },
+      { headersTimeout: -5 },
+    ];
+    for (const options of bad)
+      expect(() => createBroker(options), JSON.stringify(options)).toThrow(RangeError);
+    expect(() =>
+      createBroker({ maxBufferedBytes: 1, lagTimeout: 0, headersTimeout: 0 }),
+    ).not.toThrow();
+  });
 });
