@@ -17,6 +17,7 @@ import {
   sendTo,
 } from "./delivery.js";
 import type { ConnectionRecord } from "./hooks.js";
+import { releaseStartOptions } from "./started-options.js";
 import {
   closeAfterHeld,
   forwardWhileActive,
@@ -86,6 +87,7 @@ export const supervisorMachine = setup({
       if (event.rooms?.length) context.cluster?.presence(id, event.rooms, "join");
       transport.bind(forwardWhileActive.bind(ref));
       ref.start();
+      releaseStartOptions(ref);
       ref.send({ type: "connection.registered" });
     },
     refuseConnection: ({ event }) => {
