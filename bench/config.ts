@@ -154,6 +154,15 @@ export interface Step {
 export interface Mode {
   name: "quick" | "full";
   steps: readonly Step[];
+  /**
+   * The most time one measured phase may take (broadcasts, round trips or churn cycles): after
+   * it nothing new is started, and rates are over what completed. The counts in `steps` are
+   * reached first on a fast machine; on a slow one (a 2-core VM delivers 5× less than a
+   * workstation) this is what keeps a run within `budgetMs`.
+   */
+  measureMs: number;
+  /** The same bound for a warm-up phase. */
+  warmupMs: number;
   /** The runner's limit (the build before it takes ~10 s); repeats that might overrun it are skipped. */
   budgetMs: number;
 }
@@ -185,6 +194,8 @@ export const QUICK: Mode = {
       timeoutMs: 20_000,
     },
   ],
+  measureMs: 2_000,
+  warmupMs: 1_000,
   budgetMs: 100_000,
 };
 
@@ -232,6 +243,8 @@ export const FULL: Mode = {
       timeoutMs: 90_000,
     },
   ],
+  measureMs: 5_000,
+  warmupMs: 2_000,
   budgetMs: 840_000,
 };
 
@@ -243,6 +256,9 @@ export interface Scenario {
   run: number;
   repeats: number;
   timeoutMs: number;
+  /** The mode's bounds on one measured phase and one warm-up phase (`Mode.measureMs`). */
+  measureMs: number;
+  warmupMs: number;
 }
 
 /**
@@ -262,6 +278,8 @@ export function scenarios(mode: Mode, only: readonly ServerId[]): Scenario[] {
         run: index + 1,
         repeats: step.repeats,
         timeoutMs: step.timeoutMs,
+        measureMs: mode.measureMs,
+        warmupMs: mode.warmupMs,
       })),
     ).flat();
   });

@@ -78,20 +78,24 @@ export type LoadCommand =
       /** Broadcasts in flight at most, per group. */
       window: number;
       measure: boolean;
+      /** Nothing new is sent after this long; the phase ends once what is in flight arrived. */
+      maxMs: number;
     }
   | {
       type: "churn";
       dialect: Dialect;
       endpoint: Endpoint;
-      /** Connect + disconnect cycles in all. */
+      /** Connect + disconnect cycles at most. */
       cycles: number;
       /** Cycles under way at once. */
       concurrency: number;
+      /** No cycle is begun after this long. */
+      maxMs: number;
     };
 
 /** What the load child measured over one broadcast phase. */
 export interface PhaseResult {
-  /** Deliveries counted: receivers × messages, over every group. */
+  /** Deliveries counted: receivers × completed broadcasts, over every group. */
   deliveries: number;
   /** Broadcasts completed, over every group. */
   broadcasts: number;
@@ -110,6 +114,7 @@ export interface PhaseResult {
 export type LoadReply =
   | { type: "connected"; clients: number; ms: number }
   | { type: "broadcast.done"; result: PhaseResult }
+  /** `cycles`: the cycles done (fewer than asked when the time ran out). */
   | { type: "churn.done"; cycles: number; wallMs: number; loadCpuUs: number }
   | { type: "error"; message: string };
 

@@ -10,6 +10,11 @@
  * of its group (the publisher included: every server echoes to the sender
  * too) has received it, and each completion releases the group's next send.
  * Latency is receive time minus the stamp in the frame.
+ *
+ * Every phase is bounded in time as well as in count: once `maxMs` has passed,
+ * publishers send nothing new, and the phase ends when what is in flight has
+ * arrived. Rates are then over the broadcasts (or churn cycles) that completed,
+ * so a slow server or a slow machine shortens a run instead of overrunning it.
  */
 import { DIALECTS, type LoadClient, type Publisher } from "./dialects.js";
 import { isTagged, type LoadCommand, type LoadReply, type PhaseResult } from "./ipc.js";
@@ -96,32 +101,40 @@ interface Progress {
   completed: number;
 }
 
-/** One run of `messages` broadcasts per group; resolves with what it measured. */
+/**
+ * One run of at most `messages` broadcasts per group, sent within `maxMs`; resolves with what
+ * it measured.
+ */
 class Phase {
   readonly #messages: number;
   readonly #window: number;
   readonly #measure: boolean;
+  readonly #maxMs: number;
   readonly #progress: Progress[];
   readonly #latency = new Reservoir(SAMPLE_CAPACITY);
   readonly #done: Promise<PhaseResult>;
   #resolve!: (result: PhaseResult) => void;
   #reject!: (error: Error) => void;
-  #remaining: number;
+  /** Broadcasts sent and completed, over every group. */
+  #sent = 0;
+  #completed = 0;
+  /** Set once `maxMs` has passed: nothing new is sent. */
+  #stopped = false;
   #startMs = 0;
   #startCpu: NodeJS.CpuUsage | undefined;
 
-  constructor(messages: number, window: number, measure: boolean) {
+  constructor(messages: number, window: number, measure: boolean, maxMs: number) {
     if (groups.length === 0) throw new Error("broadcast before connect");
     this.#messages = messages;
     this.#window = window;
     this.#measure = measure;
+    this.#maxMs = maxMs;
     this.#progress = groups.map((group) => ({
       group,
       receipts: new Uint32Array(messages),
       sent: 0,
       completed: 0,
     }));
-    this.#remaining = messages * groups.length;
     this.#done = new Promise((resolve, reject) => {
       this.#resolve = resolve;
       this.#reject = reject;
@@ -149,9 +162,11 @@ class Phase {
     progress.receipts[seq] = count;
     if (count !== progress.group.members.length) return;
     progress.completed += 1;
-    this.#remaining -= 1;
-    if (this.#remaining === 0) this.#finish(now);
-    else if (progress.sent < this.#messages) this.#send(progress);
+    this.#completed += 1;
+    if (!this.#stopped && now - this.#startMs >= this.#maxMs) this.#stopped = true;
+    if (!this.#stopped && progress.sent < this.#messages) this.#send(progress);
+    const allSent = this.#stopped || this.#sent === this.#messages * this.#progress.length;
+    if (allSent && this.#completed === this.#sent) this.#finish(now);
   }
 
   fail(reason: string): void {
@@ -161,15 +176,19 @@ class Phase {
   #send(progress: Progress): void {
     progress.group.publisher.publish(encodePayload(progress.sent, nowMs()));
     progress.sent += 1;
+    this.#sent += 1;
   }
 
   #finish(endMs: number): void {
     const cpu = process.cpuUsage(this.#startCpu);
     const sample = this.#latency.sorted();
-    const receivers = groups.reduce((sum, group) => sum + group.members.length, 0);
+    const deliveries = this.#progress.reduce(
+      (sum, { group, completed }) => sum + completed * group.members.length,
+      0,
+    );
     this.#resolve({
-      deliveries: this.#messages * receivers,
-      broadcasts: this.#messages * groups.length,
+      deliveries,
+      broadcasts: this.#completed,
       wallMs: endMs - this.#startMs,
       p50Ms: percentile(sample, 50),
       p99Ms: percentile(sample, 99),
@@ -180,14 +199,17 @@ class Phase {
   }
 }
 
-/** `cycles` connect + disconnect cycles, `concurrency` under way at once. */
+/**
+ * At most `cycles` connect + disconnect cycles, `concurrency` under way at once; none is begun
+ * once `maxMs` has passed.
+ */
 async function churn(command: Extract<LoadCommand, { type: "churn" }>): Promise<LoadReply> {
   const dialect = DIALECTS[command.dialect];
   const started = nowMs();
   const startCpu = process.cpuUsage();
   let next = 0;
   const worker = async (): Promise<void> => {
-    while (next < command.cycles) {
+    while (next < command.cycles && nowMs() - started < command.maxMs) {
       next += 1;
       await dialect.cycle(command.endpoint);
     }
@@ -196,7 +218,7 @@ async function churn(command: Extract<LoadCommand, { type: "churn" }>): Promise<
   const cpu = process.cpuUsage(startCpu);
   return {
     type: "churn.done",
-    cycles: command.cycles,
+    cycles: next,
     wallMs: nowMs() - started,
     loadCpuUs: cpu.user + cpu.system,
   };
@@ -210,7 +232,7 @@ async function handle(command: LoadCommand): Promise<LoadReply> {
       return { type: "connected", clients, ms: nowMs() - started };
     }
     case "broadcast": {
-      phase = new Phase(command.messages, command.window, command.measure);
+      phase = new Phase(command.messages, command.window, command.measure, command.maxMs);
       try {
         return { type: "broadcast.done", result: await phase.run() };
       } finally {

@@ -124,10 +124,10 @@ function describeRun(result: RunResult): string {
     result.kind === "idle"
       ? `${m.rssKbPerConn?.toFixed(1)} KB/conn; connected in ${((d.connectMs ?? 0) / 1000).toFixed(1)} s`
       : result.kind === "churn"
-        ? `${integer.format(m.cyclesPerSec ?? 0)} cycles/s over ${((d.wallMs ?? 0) / 1000).toFixed(1)} s`
+        ? `${integer.format(m.cyclesPerSec ?? 0)} cycles/s, ${integer.format(d.cycles ?? 0)} cycles over ${((d.wallMs ?? 0) / 1000).toFixed(1)} s`
         : result.kind === "echo"
-          ? `${integer.format(m.roundTripsPerSec ?? 0)} round trips/s, p99 ${m.p99Ms?.toFixed(3)} ms`
-          : `${integer.format(m.deliveriesPerSec ?? 0)} deliveries/s over ${((d.wallMs ?? 0) / 1000).toFixed(1)} s`;
+          ? `${integer.format(m.roundTripsPerSec ?? 0)} round trips/s, ${integer.format(d.broadcasts ?? 0)} of them, p99 ${m.p99Ms?.toFixed(3)} ms`
+          : `${integer.format(m.deliveriesPerSec ?? 0)} deliveries/s, ${integer.format(d.broadcasts ?? 0)} broadcasts over ${((d.wallMs ?? 0) / 1000).toFixed(1)} s`;
   const cores =
     d.serverCoreShare === undefined
       ? ""

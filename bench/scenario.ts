@@ -233,6 +233,7 @@ async function broadcastKind(setup: Setup): Promise<Measure> {
     messages: workload.warmup,
     window,
     measure: false,
+    maxMs: scenario.warmupMs,
   };
   await load.request(warm, "broadcast.done", left());
   // After the warm-up every client has been served, so each node has registered its own.
@@ -242,6 +243,7 @@ async function broadcastKind(setup: Setup): Promise<Measure> {
     messages: workload.messages,
     window,
     measure: true,
+    maxMs: scenario.measureMs,
   };
   const { value, window: cpu } = await measured(
     servers,
@@ -332,28 +334,34 @@ async function churnKind(setup: Setup): Promise<Measure> {
   const [endpoint] = endpoints;
   const { workload } = scenario;
   if (workload.kind !== "churn") throw new Error("not churn");
-  const churn = (cycles: number): LoadCommand => ({
+  const churn = (cycles: number, maxMs: number): LoadCommand => ({
     type: "churn",
     dialect: dialectFor(scenario.server, workload.kind),
     endpoint,
     cycles,
     concurrency: CHURN_CONCURRENCY,
+    maxMs,
   });
-  await load.request(churn(workload.warmup), "churn.done", left());
+  await load.request(churn(workload.warmup, scenario.warmupMs), "churn.done", left());
   await drained(server, left);
   const { value, window } = await measured([server], left, async () => {
     const started = performance.now();
-    const done = await load.request(churn(workload.cycles), "churn.done", left());
+    const done = await load.request(
+      churn(workload.cycles, scenario.measureMs),
+      "churn.done",
+      left(),
+    );
     await drained(server, left);
     return { done, wallMs: performance.now() - started };
   });
   const { done, wallMs } = value;
   return {
     metrics: {
-      cyclesPerSec: workload.cycles / (wallMs / 1000),
-      cpuUsPerCycle: window.serverCpuUs / workload.cycles,
+      cyclesPerSec: done.cycles / (wallMs / 1000),
+      cpuUsPerCycle: window.serverCpuUs / done.cycles,
     },
     details: {
+      cycles: done.cycles,
       wallMs,
       loadWallMs: done.wallMs,
       serverCpuUs: window.serverCpuUs,
