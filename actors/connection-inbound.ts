@@ -54,7 +54,15 @@ export function decodeInbound(context: ConnectionContext, frame: string, expired
   }
   if (expired) {
     const message = "Credentials expired: send an auth frame with a fresh token";
-    context.transport.send(context.codec.encodeError(wireCode(ErrorCode.AUTH_EXPIRED), message));
+    const code = wireCode(ErrorCode.AUTH_EXPIRED);
+    const { ackId } = result.message;
+    // A request is answered on its id, so the client rejects it at once (and knows it was never
+    // handled) instead of waiting for its timeout; other frames get the error frame.
+    const ack =
+      ackId === undefined
+        ? undefined
+        : context.codec.encodeAck(ackId, { ok: false, code, message });
+    context.transport.send(ack ?? context.codec.encodeError(code, message));
     return;
   }
   context.settings.hooks.received(context.id, result.message);

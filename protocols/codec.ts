@@ -28,10 +28,13 @@ export type DecodeResult =
   | { readonly ok: true; readonly message: InboundMessage }
   | { readonly ok: false; readonly error: CodecFailure };
 
-/** What a handler produced for a frame that carried an `ackId`. */
+/**
+ * What a handler produced for a frame that carried an `ackId`; or, with a `code`, why the broker
+ * refused the frame without handing it to a handler (`auth_expired`).
+ */
 export type AckOutcome =
   | { readonly ok: true; readonly data: unknown }
-  | { readonly ok: false; readonly message: string };
+  | { readonly ok: false; readonly message: string; readonly code?: string };
 
 export interface Codec {
   /** The name clients use to choose it: `separator`, `json`, `event-source`. */

@@ -50,7 +50,14 @@ export function json(): Codec {
       return JSON.stringify(
         outcome.ok
           ? { type: "ack", id: ackId, data: outcome.data }
-          : { type: "ack", id: ackId, error: { message: outcome.message } },
+          : {
+              type: "ack",
+              id: ackId,
+              error:
+                outcome.code === undefined
+                  ? { message: outcome.message }
+                  : { code: outcome.code, message: outcome.message },
+            },
       );
     },
   };

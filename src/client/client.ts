@@ -111,7 +111,7 @@ export class Client<Events extends object = EventMap, Replies extends ReplyMap<E
       answerTimeout: this.#options.requestTimeout,
     });
     this.#outbox = new Outbox(this.#options.queueMax);
-    this.#renewal = new Renewal(this.#credentials, this.#frames, {
+    this.#renewal = new Renewal(this.#credentials, this.#frames, this.#options.requestTimeout, {
       write: (text) => {
         if (this.#state === "open") this.#socket?.send(text);
       },
@@ -217,6 +217,32 @@ export class Client<Events extends object = EventMap, Replies extends ReplyMap<E
       );
       if (dropped) this.#emitError(dropped);
     }) as Promise<ReplyOf<Replies, K>>;
+  }
+
+  /**
+   * Renews the credentials now, before the broker's `withExpiry` runs out: takes a token from the
+   * `token` option (calling the function) and sends the auth frame. Resolves once the broker
+   * accepts it (its new expiry replaces the old); concurrent calls, and the renewal the client
+   * starts by itself on `auth_expired`, share one auth frame. Frames keep flowing meanwhile.
+   * Rejects with `unauthorized` (refused: the current credentials stand until they expire),
+   * `token_failed`, `timeout` (no answer within `requestTimeout`), `no_token` (no `token`
+   * option), `not_open` (connecting: the connection authenticates with a fresh token anyway),
+   * `disconnected` or `closed`.
+   *
+   * @example
+   * setInterval(() => client.renew().catch((error) => console.warn(error.code)), 10 * 60_000);
+   */
+  renew(): Promise<void> {
+    if (this.#finished) return Promise.reject(closedError("Cannot renew: the client is closed"));
+    if (!this.#credentials.present) {
+      const message = "Cannot renew: the client has no token option to renew with";
+      return Promise.reject(new ClientError(ClientErrorCode.NO_TOKEN, message));
+    }
+    if (this.#state !== "open") {
+      const message = `Cannot renew while ${this.#state}: the connection authenticates with a fresh token when it opens`;
+      return Promise.reject(new ClientError(ClientErrorCode.NOT_OPEN, message));
+    }
+    return this.#renewal.renew();
   }
 
   /**
@@ -425,6 +451,9 @@ export class Client<Events extends object = EventMap, Replies extends ReplyMap<E
     this.#finished = true;
     this.#state = "closed";
     clearTimeout(this.#retryTimer);
+    this.#renewal.stop(
+      failure ?? closedError("The client was closed before the broker answered the renewal"),
+    );
     const dropped = this.#outbox.drop(failure ?? closedError("the client was closed"));
     const unsent = dropped > 0 ? `; ${dropped} queued frame(s) dropped` : "";
     if (failure) this.#emitError(new ClientError(failure.code, failure.message + unsent));

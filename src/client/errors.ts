@@ -11,17 +11,20 @@
 export const ClientErrorCode = {
   /** `send`/`request` while not open and the queue already holds `queue.max` frames: dropped. */
   QUEUE_FULL: "queue_full",
-  /** `send`/`request` while not open with `queue: false`: dropped. */
+  /**
+   * `send`/`request` while not open with `queue: false`: dropped. `renew()` while not open: the
+   * connection authenticates with a fresh token when it opens.
+   */
   NOT_OPEN: "not_open",
   /** The `pump()` buffer (or an async iterator's) was full: its oldest events are being dropped. */
   PUMP_OVERFLOW: "pump_overflow",
-  /** No `ack` arrived within the request's timeout. */
+  /** No `ack` arrived within the request's timeout; no answer to `renew()` in `requestTimeout`. */
   TIMEOUT: "timeout",
   /** The broker answered the request with an `ack` carrying an error (its listener threw). */
   REQUEST_FAILED: "request_failed",
-  /** The connection closed after the request was sent and before its `ack` came back. */
+  /** The connection closed after the request (or `renew()`) was sent and before its answer. */
   DISCONNECTED: "disconnected",
-  /** The client was closed by `close()`: pending requests and queued frames are dropped. */
+  /** The client was closed by `close()`: pending requests, renewals and queued frames are dropped. */
   CLOSED: "closed",
   /** One connection attempt failed (refused, unreachable, upgrade refused). */
   CONNECT_FAILED: "connect_failed",
@@ -50,11 +53,14 @@ export const ClientErrorCode = {
   FORBIDDEN: "forbidden",
   /**
    * The credentials expired (`withExpiry` on the broker) and cannot be renewed here (no `token`
-   * option), or a frame sent just before the renewal was refused by the broker.
+   * option), or a frame sent just before the renewal was refused by the broker: an `error` event,
+   * or the rejection of a request (the broker did not handle it; it is safe to send again).
    */
   AUTH_EXPIRED: "auth_expired",
   /** The `token` function threw, rejected, or returned something no header can carry. */
   TOKEN_FAILED: "token_failed",
+  /** `renew()` on a client created without a `token` option: there is nothing to renew with. */
+  NO_TOKEN: "no_token",
 } as const;
 
 export type ClientErrorCodeValue = (typeof ClientErrorCode)[keyof typeof ClientErrorCode];

@@ -133,11 +133,14 @@ function decodeAck(frame: Record<string, unknown>): InboundFrame {
   }
   const error = own(frame, "error");
   const message = isObject(error) ? own(error, "message") : undefined;
-  return {
-    kind: "ack",
-    id,
-    outcome: { ok: false, message: typeof message === "string" ? message : "request failed" },
-  };
+  // A code says the broker refused the request unhandled (`auth_expired`), not that a listener threw.
+  const code = isObject(error) ? own(error, "code") : undefined;
+  const text = typeof message === "string" ? message : "request failed";
+  const outcome =
+    typeof code === "string" && code !== ""
+      ? { ok: false as const, message: text, code }
+      : { ok: false as const, message: text };
+  return { kind: "ack", id, outcome };
 }
 
 /** A non-null, non-array object: the only JSON shape that can be a frame. */

@@ -44,7 +44,7 @@ export interface ConnectOptions {
    * <token>` on the WebSocket upgrade, and as the first line over `tcp://`. Browsers cannot set
    * WebSocket headers: a same-site HttpOnly cookie authenticates the upgrade there, and the
    * token only serves renewals. Never put a token in the URL. When the broker's credentials
-   * expire (`auth_expired`), the client sends an auth frame with a token from here.
+   * expire (`auth_expired`), or on `renew()`, the client sends an auth frame with a token from here.
    */
   readonly token?: TokenOption;
 }

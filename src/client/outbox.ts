@@ -103,7 +103,13 @@ export class Outbox {
     clearTimeout(request.timer);
     if (outcome instanceof ClientError) request.reject(outcome);
     else if (outcome.ok) request.resolve(outcome.data);
-    else request.reject(new ClientError(ClientErrorCode.REQUEST_FAILED, outcome.message));
+    else if (outcome.code === undefined) {
+      request.reject(new ClientError(ClientErrorCode.REQUEST_FAILED, outcome.message));
+    } else {
+      // The broker refused it before any listener saw it: its code, as for an error frame.
+      const message = `Request "${request.type}" refused by the broker, unhandled: ${outcome.message}`;
+      request.reject(new ClientError(outcome.code, message));
+    }
   }
 
   /** The connection closed: requests already written can only have been answered on it. */

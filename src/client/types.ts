@@ -33,9 +33,12 @@ export interface LifecycleEvents {
   close: CloseInfo;
   reconnecting: ReconnectingInfo;
   error: ClientError;
-  /** The broker's credentials expired (`auth_expired`): an auth frame with a token is on its way. */
+  /**
+   * A renewal starts: the broker's credentials expired (`auth_expired`), or `renew()` was called.
+   * An auth frame with a token is on its way.
+   */
   reauthenticating: undefined;
-  /** The broker accepted the renewed token; frames held meanwhile are sent. */
+  /** The broker accepted the renewed token; frames held meanwhile (after an expiry) are sent. */
   reauthenticated: undefined;
 }
 

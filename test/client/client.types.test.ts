@@ -104,6 +104,9 @@ describe("client types", () => {
       const client = connect("ws://127.0.0.1:1/ws", { token: async () => "fresh" });
       client.on("reauthenticating", (data) => expectTypeOf(data).toBeUndefined());
       client.on("reauthenticated", (data) => expectTypeOf(data).toBeUndefined());
+      expectTypeOf(client.renew()).toEqualTypeOf<Promise<void>>();
+      // @ts-expect-error renew() takes no token: it asks the token option
+      void client.renew("fresh");
       // @ts-expect-error a token is a string, or a function returning one
       connect("ws://127.0.0.1:1/ws", { token: 42 });
       // @ts-expect-error a token function returns a string

@@ -40,6 +40,14 @@ describe("jsonFrames", () => {
       id: 4,
       outcome: { ok: false, message: "no" },
     });
+    // The broker refused it before any listener saw it: the code comes along.
+    expect(
+      frames.decode('{"type":"ack","id":5,"error":{"code":"auth_expired","message":"late"}}'),
+    ).toEqual({
+      kind: "ack",
+      id: 5,
+      outcome: { ok: false, message: "late", code: "auth_expired" },
+    });
     expect(frames.decode(json().encodeError("bad_frame", "Invalid frame"))).toEqual({
       kind: "error",
       code: "bad_frame",

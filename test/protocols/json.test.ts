@@ -244,6 +244,12 @@ describe("json", () => {
       );
     });
 
+    it("names the code of a frame the broker refused unhandled", () => {
+      expect(codec.encodeAck(9, { ok: false, code: "auth_expired", message: "expired" })).toBe(
+        '{"type":"ack","id":9,"error":{"code":"auth_expired","message":"expired"}}',
+      );
+    });
+
     it("answers any id and outcome with a frame that decodes to an ack carrying that id", () => {
       const outcome = fc.oneof(
         anyValue.map((data) => ({ ok: true as const, data })),

@@ -61,8 +61,15 @@ describe("expiring credentials (withExpiry): the expired state", () => {
     expect(expired).toMatchObject({ type: "error", data: { code: "auth_expired" } });
     expect(stateOf(broker, handle.id)).toBe("expired");
 
-    client.send(JSON.stringify({ type: "echo", id: 1, data: "hi" }));
+    client.send(JSON.stringify({ type: "echo", data: "hi" }));
     expect(await client.nextJson<Frame>()).toMatchObject({ data: { code: "auth_expired" } });
+    // A request is refused on its id, so the client need not wait for its own timeout.
+    client.send(JSON.stringify({ type: "echo", id: 1, data: "hi" }));
+    expect(await client.nextJson<Frame>()).toEqual({
+      type: "ack",
+      id: 1,
+      error: { code: "auth_expired", message: expect.stringContaining("Credentials expired") },
+    });
 
     client.send(JSON.stringify({ type: "auth", data: { token: "fresh" } }));
     expect(await client.nextJson<Frame>()).toEqual({ type: "auth", data: { ok: true } });
