@@ -110,7 +110,10 @@ export interface GateOptions {
   readonly maxConnections: number;
   readonly authenticate: Authenticate | undefined;
   readonly authorize: Authorize | undefined;
-  /** The live connections of every transport on this node. */
+  /**
+   * The connections of every transport on this node that the gate is not itself admitting: live
+   * clients, and TCP sockets still owing their auth frame. The gate adds its pending admissions.
+   */
   readonly connections: () => number;
   /** Reports a throwing `authenticate`/`authorize` as an `error` event. */
   readonly report: (error: BrokerError) => void;
@@ -142,19 +145,27 @@ const ADMITTED: AdmissionResult = { ok: true, data: NO_DATA };
  * The checks an HTTP request passes before the broker creates anything for it (no actor, no
  * stream): `Origin` against `allowedOrigins`, `maxConnections`, `authenticate`, `authorize`.
  * `admit` calls `then` synchronously when no user callback is configured (the common case costs
- * no promise), and re-checks capacity right before `then` after an asynchronous step, so
- * concurrent slow authentications cannot overshoot `maxConnections`.
+ * no promise, no allocation).
+ *
+ * A counted admission waiting on a user callback holds a slot of `maxConnections` until the
+ * callback settles: otherwise a slow `authenticate` (a database lookup) would let a peer park any
+ * number of sockets in it. The slot is held even if the peer resets meanwhile, since the call it
+ * started is still running: slots bound the `authenticate` calls in flight, not only the sockets.
+ * It is released once, when the decision arrives, right before capacity is checked again (so the
+ * admission is not counted against itself).
  */
 export class AdmissionGate {
   readonly #options: GateOptions;
+  /** Counted admissions inside `authenticate`/`authorize`: they hold slots as live clients do. */
+  #pending = 0;
 
   constructor(options: GateOptions) {
     this.#options = options;
   }
 
-  /** True when another connection would exceed `maxConnections`. */
+  /** True when another connection would exceed `maxConnections` (live ones and pending ones). */
   full(): boolean {
-    return this.#options.connections() >= this.#options.maxConnections;
+    return this.#options.connections() + this.#pending >= this.#options.maxConnections;
   }
 
   admit(
@@ -168,9 +179,17 @@ export class AdmissionGate {
       then(screened ?? ADMITTED);
       return;
     }
-    void this.#decide(request, query).then((result) =>
-      then(result.ok && query.counted && this.full() ? TOO_MANY : result),
-    );
+    if (!query.counted) {
+      void this.#decide(request, query).then(then);
+      return;
+    }
+    this.#pending += 1;
+    // `#decide` never rejects (it turns every failure into a 500 answer), so this runs exactly
+    // once per admission and the slot cannot leak or be released twice.
+    void this.#decide(request, query).then((result) => {
+      this.#pending -= 1;
+      then(result.ok && this.full() ? TOO_MANY : result);
+    });
   }
 
   /** The cheap checks, done before any user callback runs. */

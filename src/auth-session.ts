@@ -75,7 +75,12 @@ export class AuthSessions {
       refuse('The first frame must be {"type":"auth","data":{"token":"…"}}');
       return;
     }
+    // The slot passes from `awaitingFirstFrame` to the gate's pending admissions with no I/O in
+    // between, so the socket stays counted while `authenticate` decides.
     gate.admit(tokenRequest(token, transport.remoteAddress), { counted: true }, (result) => {
+      // The peer reset while `authenticate` ran: admit nobody, as a WebSocket upgrade or an SSE
+      // stream would not be (otherwise `connect` fires for a socket already gone).
+      if (transport.destroyed) return;
       if (!result.ok) {
         refuse(result.message, wireCode(result.code));
         return;

@@ -110,9 +110,10 @@ export interface BrokerOptions {
    */
   readonly adapter?: Adapter;
   /**
-   * Live connections allowed on this node, all transports together. Over it a WebSocket upgrade
-   * or SSE stream is answered 503 (no actor created) and a TCP connection gets a close line with
-   * 1013. Default: no limit.
+   * Connections allowed on this node, all transports together: live clients plus admissions not
+   * finished yet (inside `authenticate`/`authorize`, or a TCP socket owing its `auth` frame).
+   * Over it a WebSocket upgrade or SSE stream is answered 503 (no actor created) and a TCP
+   * connection gets a close line with 1013. Default: no limit.
    */
   readonly maxConnections?: number;
   /**

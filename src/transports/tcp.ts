@@ -112,6 +112,11 @@ export class TcpTransport implements Transport {
     socket.once("close", (hadError) => this.#onClose(hadError));
   }
 
+  /** True once the socket is gone (the peer reset it, or it was destroyed): nobody to serve. */
+  get destroyed(): boolean {
+    return this.#socket.destroyed;
+  }
+
   get bufferedAmount(): number {
     return this.#socket.writableLength;
   }
