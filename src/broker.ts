@@ -38,6 +38,7 @@ import { PullFeed } from "./pull-feed.js";
 import { ChannelHistories } from "./sse/history.js";
 import type { Transport } from "./transport.js";
 import type { TcpEndpoint } from "./transports/tcp-endpoint.js";
+import type { WebSocketEndpoint } from "./transports/websocket-endpoint.js";
 
 /** Where `listen()` bound the broker. */
 export interface BrokerAddress {
@@ -87,6 +88,7 @@ export class Broker<TData extends object = ClientData> {
   readonly #clients: ClientDirectory<TData>;
   readonly #supervisor: Actor<typeof supervisorMachine>;
   readonly #http: HttpFront;
+  readonly #websocket: WebSocketEndpoint;
   readonly #commands: HandleCommands;
   readonly #dispatcher: ListenerDispatcher<TData>;
   readonly #pull: PullFeed<TData>;
@@ -216,6 +218,7 @@ export class Broker<TData extends object = ClientData> {
       report: (error) => this.#dispatcher.report(undefined, error),
     });
     this.#http = endpoints.http;
+    this.#websocket = endpoints.websocket;
     this.#tcp = endpoints.tcp;
   }
 
@@ -435,6 +438,8 @@ export class Broker<TData extends object = ClientData> {
 
   async #shutdown(): Promise<void> {
     const httpClosed = this.#http.close();
+    // An upgrade still inside `authenticate` would join a broker that is going away.
+    this.#websocket.abortPending();
     const tcpClosed = this.#tcp?.close();
     this.#supervisor.send({
       type: "shutdown",

@@ -13,7 +13,10 @@ import { createSseBackend } from "./sse/backend.js";
 import { createSseRoute } from "./sse/endpoint.js";
 import type { Transport } from "./transport.js";
 import { createTcpEndpoint, type TcpEndpoint } from "./transports/tcp-endpoint.js";
-import { createWebSocketEndpoint } from "./transports/websocket-endpoint.js";
+import {
+  createWebSocketEndpoint,
+  type WebSocketEndpoint,
+} from "./transports/websocket-endpoint.js";
 
 /** An SSE listener's admission: its channel's room, and where to resume from. */
 export interface StreamAdmission {
@@ -44,6 +47,7 @@ export interface EndpointSettings {
 
 export interface Endpoints {
   readonly http: HttpFront;
+  readonly websocket: WebSocketEndpoint;
   readonly tcp: TcpEndpoint | undefined;
 }
 
@@ -92,7 +96,7 @@ export function createEndpoints(settings: EndpointSettings): Endpoints {
     response.end("This endpoint speaks WebSocket only\n");
     return true;
   });
-  return { http, tcp: createTcp(settings) };
+  return { http, websocket, tcp: createTcp(settings) };
 }
 
 /** The raw TCP endpoint, when the `tcp` option is on; it speaks the JSON codec only. */

@@ -22,6 +22,12 @@ export interface WebSocketEndpointOptions {
 export interface WebSocketEndpoint {
   /** Handles an upgrade on the endpoint's path; returns false for any other path. */
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): boolean;
+  /**
+   * At shutdown: answers every upgrade still waiting for the gate (`authenticate`) with 503 and
+   * closes its socket. The HTTP server no longer owns an upgrade socket, so nothing else would
+   * close it, and `server.close()` waits for every socket it ever accepted.
+   */
+  abortPending(): void;
 }
 
 /** ws's own default for `maxBufferedChunks`. */
@@ -109,7 +115,14 @@ export function createWebSocketEndpoint(options: WebSocketEndpointOptions): WebS
     },
   });
 
+  /** Upgrade sockets between `gate.admit` and its answer. */
+  const pending = new Set<Duplex>();
+
   return {
+    abortPending() {
+      for (const socket of pending) rejectUpgrade(socket, 503, "Server shutting down");
+      pending.clear();
+    },
     handleUpgrade(request, socket, head) {
       const url = new URL(request.url ?? "/", "http://localhost");
       if (url.pathname !== path) return false;
@@ -139,8 +152,11 @@ export function createWebSocketEndpoint(options: WebSocketEndpointOptions): WebS
       // handleUpgrade: a reset while `authenticate` runs must not crash the process.
       const onError = () => socket.destroy();
       socket.on("error", onError);
+      pending.add(socket);
       options.gate.admit(request, { counted: true }, (result) => {
         socket.off("error", onError);
+        // Answered at shutdown already (abortPending): nothing more to say on this socket.
+        if (!pending.delete(socket)) return;
         if (!result.ok) {
           // Refused before the handshake: no WebSocket, no actor.
           rejectUpgrade(socket, result.status, result.message);

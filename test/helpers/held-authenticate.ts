@@ -17,8 +17,8 @@ export interface HeldAuthenticate {
   /** The next call not yet taken, in the order the broker made them; rejects after `limitMs`. */
   next(limitMs?: number): Promise<HeldCall>;
   /**
-   * Answers `false` to every call still unanswered. For cleanup after a failed test: the broker's
-   * `close()` waits for an upgrade still inside `authenticate`.
+   * Answers `false` to every call still unanswered. For cleanup after a failed test: settles every
+   * lookup it left pending.
    */
   refuseAll(): void;
 }

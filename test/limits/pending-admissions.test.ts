@@ -14,7 +14,7 @@ import {
 const helds: HeldAuthenticate[] = [];
 
 // Runs before the broker is closed (hooks run in reverse order of registration). A failed test
-// leaves calls unanswered, and `broker.close()` waits for an upgrade still inside authenticate.
+// leaves calls unanswered; refusing them settles every lookup it started.
 afterEach(async () => {
   for (const held of helds.splice(0)) held.refuseAll();
   await destroyAttempts();
