@@ -194,10 +194,11 @@ export const QUICK: Mode = {
       timeoutMs: 20_000,
     },
   ],
-  // A busy 2-core VM needs ~85 s of the 100 s budget at these bounds (2 s / 1 s left it short).
+  // On a busy 2-core VM the run then takes ~95 s; when it falls behind, the runner shortens the
+  // measured phases still to come (see `measureBound` in run.ts) rather than drop the last ones.
   measureMs: 1_500,
   warmupMs: 500,
-  budgetMs: 100_000,
+  budgetMs: 105_000,
 };
 
 export const FULL: Mode = {
