@@ -40,3 +40,15 @@ export function addressedByIp(request: IncomingMessage): boolean {
   const name = host.startsWith("[") ? host.slice(1, host.indexOf("]")) : host.replace(/:\d*$/, "");
   return name.toLowerCase() === "localhost" || isIP(name) !== 0;
 }
+
+/**
+ * Whether a request comes from this machine: its peer is a loopback address (127.0.0.0/8, ::1,
+ * or either as an IPv4-mapped IPv6 address). A token-less inspector answers only these, as
+ * Redis's protected mode does without a password: binding `0.0.0.0` must not publish every
+ * connection's address, rooms and events to the network.
+ */
+export function fromLoopback(remoteAddress: string | undefined): boolean {
+  if (remoteAddress === undefined) return false;
+  const address = remoteAddress.startsWith("::ffff:") ? remoteAddress.slice(7) : remoteAddress;
+  return address === "::1" || (isIP(address) === 4 && address.startsWith("127."));
+}

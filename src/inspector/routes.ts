@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { RequestRoute } from "../http-front.js";
 import type { BrokerSnapshot } from "../inspect.js";
-import { addressedByIp, isAuthorized } from "./auth.js";
+import { addressedByIp, fromLoopback, isAuthorized } from "./auth.js";
 import type { Feed } from "./feed.js";
 import type { MachineGraph } from "./graph.js";
 import { APP_JS } from "./page/app.js";
@@ -107,7 +107,18 @@ export function createInspectorRoute(options: InspectorRouteOptions): RequestRou
       send(request, response, 200, asset.type, asset.body, { "Cache-Control": "no-cache" });
       return true;
     }
-    // Without a token, DNS rebinding is the way in from a browser: only IP-addressed requests.
+    // Without a token, only this machine may look (as Redis's protected mode does) ...
+    if (options.token === undefined && !fromLoopback(request.socket.remoteAddress)) {
+      fail(
+        request,
+        response,
+        403,
+        "forbidden",
+        "Without a token the inspector answers only requests from this machine (a loopback address); set inspector.token to reach it from elsewhere",
+      );
+      return true;
+    }
+    // ... and DNS rebinding is then the way in from a browser: only IP-addressed requests.
     if (options.token === undefined && !addressedByIp(request)) {
       fail(
         request,
