@@ -9,6 +9,7 @@ import {
   type Ports,
   serverSawClose,
   type TransportKind,
+  withinLimit,
 } from "./admission-attempts.js";
 
 const helds: HeldAuthenticate[] = [];
@@ -54,15 +55,6 @@ async function admitted(setup: Arena, kind: TransportKind): Promise<Attempt> {
   call.answer(true);
   expect(await started.verdict).toBe("admitted");
   return started;
-}
-
-/** Fails naming `what` unless `promise` settles within `limitMs`: a bound on a hang, not a pace. */
-function withinLimit<T>(promise: Promise<T>, what: string, limitMs = 3_000): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const limit = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`Timed out waiting for ${what}`)), limitMs);
-  });
-  return Promise.race([promise, limit]).finally(() => clearTimeout(timer));
 }
 
 /** Expects an attempt refused on arrival as over capacity, `authenticate` never asked. */

@@ -1,21 +1,9 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { heldAuthenticate } from "../helpers/held-authenticate.js";
 import { startBroker } from "../helpers/test-broker.js";
-import { attempt, destroyAttempts } from "./admission-attempts.js";
+import { attempt, destroyAttempts, withinLimit } from "./admission-attempts.js";
 
 afterEach(destroyAttempts);
-
-/** Fails naming `what` unless `promise` settles within `limitMs`: a bound on a hang, not a pace. */
-function withinLimit<T>(promise: Promise<T>, what: string, limitMs = 3_000): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const limit = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`${what} did not happen within ${limitMs} ms`)),
-      limitMs,
-    );
-  });
-  return Promise.race([promise, limit]).finally(() => clearTimeout(timer));
-}
 
 describe("close() with a WebSocket upgrade still inside authenticate", () => {
   it("answers it 503 and resolves without waiting for authenticate", async () => {
