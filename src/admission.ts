@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from "node:http";
+import { answerWithin } from "./answer-within.js";
 import { type BrokerError, ErrorCode, type ErrorCodeValue, handlerFailure } from "./errors.js";
 
 /**
@@ -110,6 +111,8 @@ export interface GateOptions {
   readonly maxConnections: number;
   readonly authenticate: Authenticate | undefined;
   readonly authorize: Authorize | undefined;
+  /** How long `authenticate` and `authorize` may take each; past it the request fails (500). */
+  readonly callbackTimeout: number;
   /**
    * The connections of every transport on this node that the gate is not itself admitting: live
    * clients, and TCP sockets still owing their auth frame. The gate adds its pending admissions.
@@ -205,12 +208,12 @@ export class AdmissionGate {
   }
 
   async #decide(request: AuthRequest, query: AdmissionQuery): Promise<AdmissionResult> {
-    const { authenticate, authorize } = this.#options;
+    const { authenticate, authorize, callbackTimeout: timeout } = this.#options;
     let data: object = {};
     let stage = "authenticate";
     try {
       if (authenticate) {
-        const result = await authenticate(request);
+        const result = await answerWithin(authenticate(request), timeout, "authenticate");
         if (result === false) return refuse(401, ErrorCode.UNAUTHORIZED, "Not authenticated");
         // Credentials that have already run out would expire at once, and a client renewing
         // with the same token would loop: they are refused like bad ones.
@@ -219,7 +222,11 @@ export class AdmissionGate {
       }
       stage = "authorize";
       const caller = { data: unwrapAuth(data).data, request };
-      if (authorize && query.action && !(await authorize(caller, query.action))) {
+      const allowed =
+        !authorize ||
+        !query.action ||
+        (await answerWithin(authorize(caller, query.action), timeout, "authorize"));
+      if (!allowed) {
         return refuse(403, ErrorCode.FORBIDDEN, "Not allowed");
       }
     } catch (error) {

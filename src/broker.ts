@@ -206,6 +206,7 @@ export class Broker<TData extends object = ClientData> {
         maxConnections: this.#options.maxConnections,
         authenticate: this.#options.authenticate,
         authorize: this.#options.authorize,
+        callbackTimeout: this.#options.authTimeout,
         // TCP sockets still owing their auth frame hold a slot too (see AuthSessions).
         connections: () => this.#clients.handles.size + (this.#auth?.awaitingFirstFrame ?? 0),
         report: (error) => this.#dispatcher.report(undefined, error),

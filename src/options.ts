@@ -130,7 +130,11 @@ export interface BrokerOptions {
    * cookies, never the URL (see README "Authentication").
    */
   readonly authenticate?: Authenticate;
-  /** How long a TCP client has to send its `auth` frame. Default 10 000 ms. */
+  /**
+   * How long a TCP client has to send its `auth` frame, and how long `authenticate` and
+   * `authorize` may take to answer (past it: 500 and an `error` event; the connection slot it
+   * held is free again). Default 10 000 ms.
+   */
   readonly authTimeout?: number;
   /** How long an expired client has to re-authenticate before 1008. Default 10 000 ms. */
   readonly authGrace?: number;

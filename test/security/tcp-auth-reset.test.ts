@@ -31,6 +31,7 @@ describe("a TCP client that resets while authenticate decides", () => {
       maxConnections: 1,
       authenticate: held.authenticate,
       authorize: undefined,
+      callbackTimeout: 10_000,
       connections: () => 0,
       report: () => {},
     });
