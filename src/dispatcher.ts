@@ -1,6 +1,6 @@
 import type { AckOutcome, Codec, InboundMessage } from "../protocols/codec.js";
 import type { ClientData, ClientHandle } from "./client-handle.js";
-import { BrokerError, ErrorCode, handlerFailure } from "./errors.js";
+import { BrokerError, ErrorCode, handlerFailure, wireCode } from "./errors.js";
 import {
   type DisconnectInfo,
   type EventListener,
@@ -12,7 +12,7 @@ import {
 
 type Outcome =
   | { readonly ok: true; readonly value: unknown }
-  | { readonly ok: false; readonly message: string };
+  | { readonly ok: false; readonly message: string; readonly code?: string };
 
 /** What the dispatcher needs to answer acks: a client's codec and a way to send it a frame. */
 export interface AckChannel {
@@ -99,6 +99,14 @@ export class ListenerDispatcher<TData extends object = ClientData> {
       );
       answer ??= outcome;
     }
+    // A request nobody listens to is answered at once rather than left to the client's timeout.
+    if (message.ackId !== undefined && listeners.length === 0) {
+      answer = {
+        ok: false,
+        code: wireCode(ErrorCode.NO_LISTENER),
+        message: `No listener for "${message.event}"`,
+      };
+    }
     if (message.ackId !== undefined && answer) {
       this.#acknowledge(client, message.ackId, Promise.resolve(answer));
     }
@@ -158,7 +166,9 @@ export class ListenerDispatcher<TData extends object = ClientData> {
       if (!codec) return;
       const ack: AckOutcome = outcome.ok
         ? { ok: true, data: outcome.value }
-        : { ok: false, message: outcome.message };
+        : outcome.code === undefined
+          ? { ok: false, message: outcome.message }
+          : { ok: false, message: outcome.message, code: outcome.code };
       let frame: string | undefined;
       try {
         frame = codec.encodeAck(ackId, ack);

@@ -26,6 +26,8 @@ export const ErrorCode = {
   /** A pull queue (`pump()`, `events()`) was full: its oldest events are being dropped. */
   QUEUE_OVERFLOW: "SB_ERR_QUEUE_OVERFLOW",
   /** An unexpected failure inside the broker; the client is closed with 1011. */
+  /** A request (a frame with an ack id) for an event with no listener: a failed ack. */
+  NO_LISTENER: "SB_ERR_NO_LISTENER",
   INTERNAL: "SB_ERR_INTERNAL",
   /** `listen()` called twice, or after `close()`. */
   INVALID_STATE: "SB_ERR_INVALID_STATE",

@@ -61,6 +61,8 @@ export const ClientErrorCode = {
   TOKEN_FAILED: "token_failed",
   /** `renew()` on a client created without a `token` option: there is nothing to renew with. */
   NO_TOKEN: "no_token",
+  /** A request for an event nothing on the broker listens to (nor a `message` listener). */
+  NO_LISTENER: "no_listener",
 } as const;
 
 export type ClientErrorCodeValue = (typeof ClientErrorCode)[keyof typeof ClientErrorCode];

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { ClientErrorCode } from "../../src/client/index.js";
 import { type ClientHandle, json } from "../../src/index.js";
 import { nextEvent, startBroker } from "../helpers/test-broker.js";
 import { connectTo, errorCodes, rejection } from "./client-helpers.js";
@@ -40,6 +41,21 @@ describe("client request", () => {
     expect(error.code).toBe("request_failed");
     expect(error.message).toMatch(/disk full/);
     expect(client.state).toBe("open");
+  });
+
+  it("rejects at once with no_listener when nobody listens to the event, and the message listener still answers", async () => {
+    const { broker: server, url } = await broker();
+    const client = connectTo(url);
+    await client.ready();
+    // A long timeout: the answer must come from the broker, not from the client giving up.
+    const error = await rejection(client.request("nobody", 1, { timeout: 60_000 }));
+    expect(error.code).toBe(ClientErrorCode.NO_LISTENER);
+    expect(error.message).toMatch(/No listener for "nobody"/);
+    expect(client.state).toBe("open");
+
+    // With a `message` listener, unheard events are its to answer, as before.
+    server.on("message", (_client, data, event) => ({ event, data }));
+    await expect(client.request("nobody", 2)).resolves.toEqual({ event: "nobody", data: 2 });
   });
 
   it("rejects with timeout when no ack comes in time", async () => {

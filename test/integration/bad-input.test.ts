@@ -73,13 +73,19 @@ describe("bad input over a real WebSocket", () => {
     expect(event).toBe("unheard");
   });
 
-  it("ignores an event with no listener at all, without an error to the client", async () => {
+  it("ignores an event with no listener at all, and answers such a request with a no_listener ack", async () => {
     const { broker, url } = await startBroker({ protocol: json() });
     broker.on("ping", () => "pong");
     const client = await connectClient(url);
+    client.send(JSON.stringify({ type: "unheard" }));
     client.send(JSON.stringify({ type: "unheard", id: 7 }));
     client.send(JSON.stringify({ type: "ping", id: 8 }));
-    // Frames arrive in order: if the first had produced anything, it would come first.
+    // Frames arrive in order: had the first produced anything, it would come first.
+    expect(await client.nextJson()).toEqual({
+      type: "ack",
+      id: 7,
+      error: { code: "no_listener", message: 'No listener for "unheard"' },
+    });
     expect(await client.nextJson()).toEqual({ type: "ack", id: 8, data: "pong" });
   });
 
