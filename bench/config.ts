@@ -198,7 +198,7 @@ export const QUICK: Mode = {
   // measured phases still to come (see `measureBound` in run.ts) rather than drop the last ones.
   measureMs: 1_500,
   warmupMs: 500,
-  budgetMs: 105_000,
+  budgetMs: 100_000,
 };
 
 export const FULL: Mode = {
