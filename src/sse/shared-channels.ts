@@ -333,22 +333,10 @@ export class SharedChannels {
    * streams that hold a place for it, the payload as posted here (not its JSON round trip).
    */
   #release(ref: string, pending: Pending, room: string, stamp: string | undefined): void {
-    const { registry, hooks, channels } = this.#context;
+    const { registry, hooks } = this.#context;
     const { event, streams } = pending;
     const encodeWith = encoderOf(event);
-    const frames = new Map<Codec, OutboundFrame | null>();
-    let id = stamp;
-    if (id !== undefined) {
-      const withId = id;
-      const text = encodeText(
-        () => channels.withId(encodeWith(channels.codec)(), withId),
-        hooks,
-        undefined,
-      );
-      if (text === null) id = undefined;
-      else frames.set(channels.codec, new OutboundFrame(text));
-    }
-    const parsed = id !== undefined && this.#resumes.size > 0 ? parseStreamEventId(id) : undefined;
+    const { frames, id, parsed } = this.#stamped(encodeWith, stamp);
     let delivered = pending.delivered;
     for (const streamId of streams) {
       const record = registry.get(streamId);
@@ -379,22 +367,8 @@ export class SharedChannels {
     report: ((report: DeliveryReport) => void) | undefined,
   ): number {
     const context = this.#context;
-    const { hooks, channels } = context;
     const encodeWith = encoderOf(event);
-    const frames = new Map<Codec, OutboundFrame | null>();
-    let stamp = event.stamp;
-    if (stamp !== undefined) {
-      const id = stamp;
-      const text = encodeText(
-        () => channels.withId(encodeWith(channels.codec)(), id),
-        hooks,
-        undefined,
-      );
-      if (text === null) stamp = undefined;
-      else frames.set(channels.codec, new OutboundFrame(text));
-    }
-    const parsed =
-      stamp !== undefined && this.#resumes.size > 0 ? parseStreamEventId(stamp) : undefined;
+    const { frames, id: stamp, parsed } = this.#stamped(encodeWith, event.stamp);
     // Another node's delivery is written at once (its order is the subscription's); one made
     // here queues behind what a stream waits for.
     const queue = !event.remote && this.#held.holding ? this.queue : undefined;
@@ -407,6 +381,33 @@ export class SharedChannels {
     );
     report?.(stamp === undefined ? { delivered } : { delivered, id: stamp });
     return delivered;
+  }
+
+  /**
+   * A delivery's frames by codec, begun with the channel codec's frame under `stamp`, its id.
+   * Should that encoding fail (reported), the delivery goes out without an id: `id` is then
+   * undefined. `parsed` is the id as resuming streams compare it, when any stream is resuming.
+   */
+  #stamped(
+    encodeWith: ReturnType<typeof encoderOf>,
+    stamp: string | undefined,
+  ): {
+    frames: Map<Codec, OutboundFrame | null>;
+    id: string | undefined;
+    parsed: StreamEventId | undefined;
+  } {
+    const { hooks, channels } = this.#context;
+    const frames = new Map<Codec, OutboundFrame | null>();
+    if (stamp === undefined) return { frames, id: undefined, parsed: undefined };
+    const text = encodeText(
+      () => channels.withId(encodeWith(channels.codec)(), stamp),
+      hooks,
+      undefined,
+    );
+    if (text === null) return { frames, id: undefined, parsed: undefined };
+    frames.set(channels.codec, new OutboundFrame(text));
+    const parsed = this.#resumes.size > 0 ? parseStreamEventId(stamp) : undefined;
+    return { frames, id: stamp, parsed };
   }
 
   /** Holds or skips a delivery to a resuming stream; false lets it through. */
