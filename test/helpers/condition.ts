@@ -31,3 +31,12 @@ export function until<T>(check: () => T | undefined, what: string, limitMs = 5_0
     waiters.add(wake);
   });
 }
+
+/** Fails naming `what` unless `promise` settles within `limitMs`: a bound on a hang, not a pace. */
+export function withinLimit<T>(promise: Promise<T>, what: string, limitMs = 3_000): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`Timed out waiting for ${what}`)), limitMs);
+  });
+  return Promise.race([promise, limit]).finally(() => clearTimeout(timer));
+}

@@ -156,12 +156,3 @@ export async function serverSawClose(call: HeldCall): Promise<void> {
   // Not `once(socket, "close")`: that rejects on the reset's own 'error' event.
   if (!socket.closed) await new Promise<void>((resolve) => socket.once("close", () => resolve()));
 }
-
-/** Fails naming `what` unless `promise` settles within `limitMs`: a bound on a hang, not a pace. */
-export function withinLimit<T>(promise: Promise<T>, what: string, limitMs = 3_000): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const limit = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`Timed out waiting for ${what}`)), limitMs);
-  });
-  return Promise.race([promise, limit]).finally(() => clearTimeout(timer));
-}

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { Broker } from "../../src/index.js";
+import { withinLimit } from "../helpers/condition.js";
 import { type HeldAuthenticate, heldAuthenticate } from "../helpers/held-authenticate.js";
 import { startBroker } from "../helpers/test-broker.js";
 import {
@@ -9,7 +10,6 @@ import {
   type Ports,
   serverSawClose,
   type TransportKind,
-  withinLimit,
 } from "./admission-attempts.js";
 
 const helds: HeldAuthenticate[] = [];

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { withinLimit } from "../helpers/condition.js";
 import { heldAuthenticate } from "../helpers/held-authenticate.js";
 import { startBroker } from "../helpers/test-broker.js";
-import { attempt, destroyAttempts, withinLimit } from "./admission-attempts.js";
+import { attempt, destroyAttempts } from "./admission-attempts.js";
 
 afterEach(destroyAttempts);
 

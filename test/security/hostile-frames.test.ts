@@ -20,6 +20,7 @@ import {
 } from "../helpers/raw-websocket.js";
 import { nextEvent, startBroker } from "../helpers/test-broker.js";
 import { connectClient, type TestClient } from "../helpers/test-client.js";
+import { expectBystanderServed } from "./bystander.js";
 
 // The broker runs in this process: its memory is this process's memory. A full collection
 // before each reading leaves only what is really held.
@@ -96,12 +97,7 @@ async function expectUnharmed(arena: Arena): Promise<DisconnectInfo> {
   await raw.ended;
   const gone = await arena.rawGone;
   expect(broker.inspect().connections.map((connection) => connection.id)).toEqual([bystanderId]);
-  broker.broadcast("still served");
-  expect(await bystander.next()).toBe("still served");
-  const heard = nextEvent<[ClientHandle, unknown]>(broker, "message");
-  bystander.send("still heard");
-  const [from, data] = await heard;
-  expect([from.id, data]).toEqual([bystanderId, "still heard"]);
+  await expectBystanderServed(broker, bystander, bystanderId);
   const newcomer = await connectClient(arena.url);
   newcomer.close(CloseCode.NORMAL);
   expect((await newcomer.closed).code).toBe(CloseCode.NORMAL);

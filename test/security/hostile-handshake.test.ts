@@ -9,9 +9,11 @@ import {
   type ClientHandle,
   CloseCode,
 } from "../../src/index.js";
+import { withinLimit } from "../helpers/condition.js";
 import { openRaw, type RawConnection, upgradeRequest } from "../helpers/raw-websocket.js";
 import { nextEvent, startBroker } from "../helpers/test-broker.js";
 import { connectClient, type TestClient } from "../helpers/test-client.js";
+import { expectBystanderServed } from "./bystander.js";
 
 /** A broker with one well-behaved client, watching every `connect` and `error` after it. */
 interface Arena {
@@ -49,28 +51,13 @@ async function expectUnharmed(arena: Arena, raw: RawConnection): Promise<void> {
   const { broker, bystander, bystanderId } = arena;
   raw.destroy();
   await raw.ended;
-  // A round trip first: whatever the broker still had queued for the hostile socket is done.
-  broker.broadcast("still served");
-  expect(await bystander.next()).toBe("still served");
-  const heard = nextEvent<[ClientHandle, unknown]>(broker, "message");
-  bystander.send("still heard");
-  const [from, data] = await heard;
-  expect([from.id, data]).toEqual([bystanderId, "still heard"]);
+  await expectBystanderServed(broker, bystander, bystanderId);
   expect(arena.connects).toEqual([]);
   expect(arena.errors).toEqual([]);
   expect(broker.inspect().connections.map((connection) => connection.id)).toEqual([bystanderId]);
   const newcomer = await connectClient(arena.url);
   newcomer.close(CloseCode.NORMAL);
   expect((await newcomer.closed).code).toBe(CloseCode.NORMAL);
-}
-
-/** Fails naming `what` unless `promise` settles within `limitMs`: a bound on a hang, not a pace. */
-function withinLimit<T>(promise: Promise<T>, what: string, limitMs = 2_000): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const limit = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`Timed out waiting for ${what}`)), limitMs);
-  });
-  return Promise.race([promise, limit]).finally(() => clearTimeout(timer));
 }
 
 /** `count` headers of `X-Filler-<n>: <16 characters>`. */
